@@ -1,0 +1,35 @@
+# The two commands: `make run` and `make test`. Everything else is a step they call.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PORT ?= 5005
+
+.PHONY: help setup model run test test-unit validate test-stories test-conversations clean
+
+help:
+	@echo "make run    install (first time), train (when the data changed) and start on localhost:$(PORT)"
+	@echo "make test   unit tests, data validation, training, test stories, end-to-end conversations"
+
+setup:
+	@scripts/setup.sh
+
+model: setup
+	@scripts/train.sh
+
+run: model
+	@PORT=$(PORT) scripts/run.sh
+
+test: setup
+	@scripts/test.sh
+
+# The steps of `make test`, one at a time.
+test-unit: setup
+	@scripts/test.sh unit
+validate: setup
+	@scripts/test.sh validate
+test-stories: model
+	@scripts/test.sh stories
+test-conversations: model
+	@scripts/test.sh conversations
+
+clean:
+	rm -rf models results .pytest_cache

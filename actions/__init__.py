@@ -1,0 +1,1 @@
+"""Custom actions (rasa_sdk). Thin: they read the tracker, call bot.engine, and reply."""

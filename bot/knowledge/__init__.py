@@ -1,0 +1,543 @@
+"""The knowledge base: typed loader and validation for the YAML files in this folder.
+
+    from bot.knowledge import load_knowledge, KnowledgeBase, KnowledgeError
+    kb = load_knowledge()                 # cached for the default directory
+    kb.features["urge_to_move"].question
+    kb.causes["restless_legs_syndrome"].aliases
+
+Files (all in one directory): sources.yml, features.yml, triage_levels.yml, causes.yml,
+red_flags.yml, tips.yml. Every problem found on load raises KnowledgeError, whose message
+names the file and the entry id (``causes.yml, entry 'caffeine': unknown feature 'cofee'``).
+Pure Python + PyYAML: no Rasa import here.
+"""
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Iterable, Iterator, Mapping, Optional
+
+import yaml
+
+__all__ = [
+    "Cause",
+    "Condition",
+    "Feature",
+    "KnowledgeBase",
+    "KnowledgeError",
+    "RedFlag",
+    "Source",
+    "Tip",
+    "TriageLevel",
+    "DEFAULT_DIRECTORY",
+    "FEATURE_GROUPS",
+    "load_knowledge",
+]
+
+DEFAULT_DIRECTORY = Path(__file__).resolve().parent
+
+FEATURE_GROUPS = frozenset(
+    {"movement", "sensation", "timing", "laterality", "course", "trigger", "medication", "condition", "sign"}
+)
+#: The four care routes of DESIGN.md; triage_levels.yml must define exactly these.
+REQUIRED_LEVELS = ("emergency", "urgent", "routine", "self_care")
+
+
+class KnowledgeError(ValueError):
+    """A problem in the knowledge base files. ``file`` and ``entry`` say where."""
+
+    def __init__(self, file: str, entry: Optional[str], problem: str) -> None:
+        self.file = file
+        self.entry = entry
+        self.problem = problem
+        where = file if entry is None else f"{file}, entry '{entry}'"
+        super().__init__(f"{where}: {problem}")
+
+
+# --------------------------------------------------------------------------- data types
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    file: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Feature:
+    id: str
+    group: str
+    label: str
+    question: Optional[str]
+    phrases: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TriageLevel:
+    id: str
+    rank: int  # 1 = most urgent
+    title: str
+    what_to_do: str
+    meaning: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A condition over present features: a single feature, or all_of / any_of sub-conditions."""
+
+    op: str  # "feature" | "all_of" | "any_of"
+    feature: Optional[str] = None
+    items: tuple["Condition", ...] = ()
+
+    def features(self) -> frozenset[str]:
+        if self.op == "feature":
+            return frozenset((self.feature,))  # type: ignore[arg-type]
+        return frozenset().union(*(item.features() for item in self.items))
+
+    def matches(self, present: Iterable[str] | frozenset[str]) -> bool:
+        if self.op == "feature":
+            return self.feature in present
+        if self.op == "all_of":
+            return all(item.matches(present) for item in self.items)
+        return any(item.matches(present) for item in self.items)
+
+    def matched(self, present: frozenset[str] | set[str]) -> list[str]:
+        """The present features that make this (satisfied) condition true, in declaration order."""
+        out: list[str] = []
+        for f in self._matched(present):
+            if f not in out:
+                out.append(f)
+        return out
+
+    def _matched(self, present: frozenset[str] | set[str]) -> Iterator[str]:
+        if self.op == "feature":
+            if self.feature in present:
+                yield self.feature  # type: ignore[misc]
+            return
+        for item in self.items:
+            if item.matches(present):
+                yield from item._matched(present)
+
+    def witnesses(self) -> list[frozenset[str]]:
+        """Every minimal-by-construction set of features whose presence satisfies the condition."""
+        if self.op == "feature":
+            return [frozenset((self.feature,))]  # type: ignore[arg-type]
+        if self.op == "any_of":
+            return [w for item in self.items for w in item.witnesses()]
+        combos: list[frozenset[str]] = [frozenset()]
+        for item in self.items:
+            combos = [c | w for c in combos for w in item.witnesses()]
+        return combos
+
+
+@dataclass(frozen=True)
+class Cause:
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    summary: str
+    prior: float
+    supports: Mapping[str, float]  # feature -> log-odds added when present
+    against: Mapping[str, float]  # feature -> log-odds subtracted when present
+    required: tuple[str, ...]  # must be present (absent: strong penalty)
+    typical: tuple[str, ...]  # usually present (absent: mild penalty)
+    triage: str  # the route this cause calls for when it leads
+    see_doctor_if: tuple[str, ...]
+    sources: tuple[str, ...]
+
+    @property
+    def prior_logit(self) -> float:
+        return math.log(self.prior / (1.0 - self.prior))
+
+    @property
+    def key_features(self) -> tuple[str, ...]:
+        """Required then typical features: what must be known before concluding on this cause."""
+        return self.required + tuple(f for f in self.typical if f not in self.required)
+
+    def features(self) -> frozenset[str]:
+        return frozenset(self.supports) | frozenset(self.against)
+
+
+@dataclass(frozen=True)
+class RedFlag:
+    id: str
+    level: str
+    name: str
+    when: Condition
+    what_to_do: str
+    screen_when: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Tip:
+    id: str
+    text: str
+    causes: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class KnowledgeBase:
+    """The whole knowledge base, each part a read-only dict by id (in file order)."""
+
+    directory: Path
+    sources: Mapping[str, Source]
+    features: Mapping[str, Feature]
+    causes: Mapping[str, Cause]
+    red_flags: Mapping[str, RedFlag]
+    tips: Mapping[str, Tip]
+    triage_levels: Mapping[str, TriageLevel]
+    general_see_doctor_if: tuple[str, ...] = ()
+
+    @functools.cached_property
+    def triage_order(self) -> tuple[str, ...]:
+        """Triage level ids, most urgent first."""
+        return tuple(sorted(self.triage_levels, key=lambda i: self.triage_levels[i].rank))
+
+    def rank(self, level: str) -> int:
+        """1 for the most urgent level; larger is less urgent."""
+        return self.triage_levels[level].rank
+
+    def most_urgent(self, levels: Iterable[str]) -> str:
+        """The most urgent of ``levels`` (the least urgent level if empty)."""
+        return min(levels, key=self.rank, default=self.triage_order[-1])
+
+    @functools.cached_property
+    def _red_flag_features(self) -> frozenset[str]:
+        return frozenset().union(
+            *(rf.when.features() for rf in self.red_flags.values() if rf.level == self.triage_order[0])
+        )
+
+    def red_flag_features(self) -> frozenset[str]:
+        """Every feature used in the condition of an emergency-level red flag."""
+        return self._red_flag_features
+
+    def tips_for(self, cause_id: str) -> tuple[Tip, ...]:
+        return tuple(t for t in self.tips.values() if cause_id in t.causes)
+
+    def find_cause(self, name: str) -> Optional[Cause]:
+        """The cause whose id, name or an alias matches ``name`` (case- and space-insensitive)."""
+        key = _norm(name)
+        return self._alias_index.get(key)
+
+    @functools.cached_property
+    def _alias_index(self) -> Mapping[str, Cause]:
+        index: dict[str, Cause] = {}
+        for cause in self.causes.values():
+            for alias in (cause.id, cause.id.replace("_", " "), cause.name, *cause.aliases):
+                index.setdefault(_norm(alias), cause)
+        return index
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().replace("\u2019", "'").split())
+
+
+# --------------------------------------------------------------------------- loading
+def load_knowledge(directory: Path | str | None = None) -> KnowledgeBase:
+    """Load and validate the knowledge base (cached when ``directory`` is None)."""
+    if directory is None:
+        return _load_default()
+    return _load(Path(directory))
+
+
+@functools.lru_cache(maxsize=1)
+def _load_default() -> KnowledgeBase:
+    return _load(DEFAULT_DIRECTORY)
+
+
+def _load(directory: Path) -> KnowledgeBase:
+    sources = _load_sources(directory)
+    features = _load_features(directory, sources)
+    levels, general = _load_levels(directory, sources)
+    causes = _load_causes(directory, sources, features, levels)
+    red_flags = _load_red_flags(directory, sources, features, levels, causes)
+    tips = _load_tips(directory, sources, causes)
+    _check_cross(causes, red_flags, tips, levels)
+    return KnowledgeBase(
+        directory=directory,
+        sources=MappingProxyType(sources),
+        features=MappingProxyType(features),
+        causes=MappingProxyType(causes),
+        red_flags=MappingProxyType(red_flags),
+        tips=MappingProxyType(tips),
+        triage_levels=MappingProxyType(levels),
+        general_see_doctor_if=general,
+    )
+
+
+def _read(directory: Path, name: str, key: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    path = directory / name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise KnowledgeError(name, None, f"cannot read file ({exc.strerror or exc})") from exc
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise KnowledgeError(name, None, f"invalid YAML: {exc}") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get(key), list):
+        raise KnowledgeError(name, None, f"expected a top-level '{key}:' list")
+    entries = doc[key]
+    seen: set[str] = set()
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise KnowledgeError(name, None, f"item {i + 1} of '{key}' is not a mapping")
+        eid = entry.get("id")
+        if not isinstance(eid, str) or not eid.strip():
+            raise KnowledgeError(name, None, f"item {i + 1} of '{key}' has no id")
+        if eid in seen:
+            raise KnowledgeError(name, eid, "duplicate id")
+        seen.add(eid)
+    return entries, doc
+
+
+class _Entry:
+    """Typed field access on one YAML entry; every error names file and entry."""
+
+    def __init__(self, file: str, raw: dict[str, Any], allowed: Iterable[str]) -> None:
+        self.file, self.raw, self.id = file, raw, raw["id"]
+        unknown = sorted(set(raw) - set(allowed) - {"id"})
+        if unknown:
+            self.fail(f"unknown field(s) {', '.join(unknown)}")
+
+    def fail(self, problem: str) -> None:
+        raise KnowledgeError(self.file, self.id, problem)
+
+    def text(self, key: str, optional: bool = False) -> Optional[str]:
+        value = self.raw.get(key)
+        if value is None and optional:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.fail(f"'{key}' must be a non-empty text")
+        return " ".join(value.split())  # type: ignore[union-attr]
+
+    def texts(self, key: str, min_len: int = 0) -> tuple[str, ...]:
+        value = self.raw.get(key, [])
+        if value is None:
+            value = []
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.fail(f"'{key}' must be a list of texts")
+        if len(value) < min_len:
+            self.fail(f"'{key}' must have at least {min_len} item(s)")
+        return tuple(" ".join(v.split()) for v in value)
+
+    def ids(self, key: str, known: Mapping[str, Any] | frozenset[str], what: str, min_len: int = 0) -> tuple[str, ...]:
+        values = self.texts(key, min_len)
+        for v in values:
+            if v not in known:
+                self.fail(f"unknown {what} '{v}' in '{key}'")
+        if len(set(values)) != len(values):
+            self.fail(f"repeated id in '{key}'")
+        return values
+
+    def sources(self, known: Mapping[str, Source]) -> tuple[str, ...]:
+        if not self.raw.get("sources"):
+            self.fail("no sources: every entry must name where its facts come from")
+        return self.ids("sources", known, "source")
+
+    def weights(self, key: str, features: Mapping[str, Feature]) -> Mapping[str, float]:
+        value = self.raw.get(key) or {}
+        if not isinstance(value, dict):
+            self.fail(f"'{key}' must be a mapping of feature id to weight")
+        out: dict[str, float] = {}
+        for fid, weight in value.items():
+            if fid not in features:
+                self.fail(f"unknown feature '{fid}' in '{key}'")
+            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < weight <= 10:
+                self.fail(f"weight of '{fid}' in '{key}' must be a number in (0, 10]")
+            out[fid] = float(weight)
+        return MappingProxyType(out)
+
+
+def _load_sources(directory: Path) -> dict[str, Source]:
+    entries, _ = _read(directory, "sources.yml", "sources")
+    out: dict[str, Source] = {}
+    for raw in entries:
+        e = _Entry("sources.yml", raw, ("title", "file"))
+        out[e.id] = Source(e.id, e.text("title"), e.text("file", optional=True))  # type: ignore[arg-type]
+    return out
+
+
+def _load_features(directory: Path, sources: Mapping[str, Source]) -> dict[str, Feature]:
+    entries, _ = _read(directory, "features.yml", "features")
+    out: dict[str, Feature] = {}
+    for raw in entries:
+        e = _Entry("features.yml", raw, ("group", "label", "question", "phrases", "sources"))
+        group = e.text("group")
+        if group not in FEATURE_GROUPS:
+            e.fail(f"unknown group '{group}' (expected one of {', '.join(sorted(FEATURE_GROUPS))})")
+        phrases = tuple(p.lower() for p in e.texts("phrases"))
+        out[e.id] = Feature(
+            id=e.id,
+            group=group,  # type: ignore[arg-type]
+            label=e.text("label"),  # type: ignore[arg-type]
+            question=e.text("question", optional=True),
+            phrases=phrases,
+            sources=e.sources(sources),
+        )
+    return out
+
+
+def _load_levels(directory: Path, sources: Mapping[str, Source]) -> tuple[dict[str, TriageLevel], tuple[str, ...]]:
+    name = "triage_levels.yml"
+    entries, doc = _read(directory, name, "triage_levels")
+    out: dict[str, TriageLevel] = {}
+    for raw in entries:
+        e = _Entry(name, raw, ("rank", "title", "meaning", "what_to_do", "sources"))
+        if e.id not in REQUIRED_LEVELS:
+            e.fail(f"unknown triage level (expected one of {', '.join(REQUIRED_LEVELS)})")
+        rank = raw.get("rank")
+        if isinstance(rank, bool) or not isinstance(rank, int):
+            e.fail("'rank' must be an integer (1 = most urgent)")
+        out[e.id] = TriageLevel(
+            e.id, rank, e.text("title"), e.text("what_to_do"), e.text("meaning"), e.sources(sources)  # type: ignore[arg-type]
+        )
+    for level in REQUIRED_LEVELS:
+        if level not in out:
+            raise KnowledgeError(name, level, "missing triage level")
+    ranks = [out[level].rank for level in REQUIRED_LEVELS]
+    if ranks != sorted(set(ranks)):
+        raise KnowledgeError(name, None, "ranks must be distinct and ordered emergency < urgent < routine < self_care")
+    general = doc.get("general_see_doctor_if") or []
+    if not isinstance(general, list) or not all(isinstance(g, str) and g.strip() for g in general):
+        raise KnowledgeError(name, "general_see_doctor_if", "must be a list of texts")
+    return out, tuple(" ".join(g.split()) for g in general)
+
+
+def _load_causes(
+    directory: Path,
+    sources: Mapping[str, Source],
+    features: Mapping[str, Feature],
+    levels: Mapping[str, TriageLevel],
+) -> dict[str, Cause]:
+    name = "causes.yml"
+    entries, _ = _read(directory, name, "causes")
+    out: dict[str, Cause] = {}
+    aliases_seen: dict[str, str] = {}
+    fields = ("name", "aliases", "summary", "prior", "supports", "against", "required", "typical", "triage",
+              "see_doctor_if", "sources")
+    for raw in entries:
+        e = _Entry(name, raw, fields)
+        srcs = e.sources(sources)
+        supports = e.weights("supports", features)
+        against = e.weights("against", features)
+        if not supports:
+            e.fail("'supports' must list at least one feature")
+        both = sorted(set(supports) & set(against))
+        if both:
+            e.fail(f"feature '{both[0]}' is both in 'supports' and 'against'")
+        required = e.ids("required", features, "feature")
+        typical = e.ids("typical", features, "feature")
+        for fid in required + typical:
+            if fid not in supports:
+                e.fail(f"required/typical feature '{fid}' must also be in 'supports'")
+        prior = raw.get("prior")
+        if isinstance(prior, bool) or not isinstance(prior, (int, float)) or not 0 < prior < 1:
+            e.fail("'prior' must be a probability strictly between 0 and 1")
+        triage = e.text("triage")
+        if triage not in levels:
+            e.fail(f"unknown triage level '{triage}'")
+        aliases = tuple(a.lower() for a in e.texts("aliases"))
+        for alias in aliases:
+            key = _norm(alias)
+            if key in aliases_seen and aliases_seen[key] != e.id:
+                e.fail(f"alias '{alias}' is already used by cause '{aliases_seen[key]}'")
+            aliases_seen[key] = e.id
+        out[e.id] = Cause(
+            id=e.id,
+            name=e.text("name"),  # type: ignore[arg-type]
+            aliases=aliases,
+            summary=e.text("summary"),  # type: ignore[arg-type]
+            prior=float(prior),  # type: ignore[arg-type]
+            supports=supports,
+            against=against,
+            required=required,
+            typical=typical,
+            triage=triage,  # type: ignore[arg-type]
+            see_doctor_if=e.texts("see_doctor_if", min_len=1),
+            sources=srcs,
+        )
+    return out
+
+
+def _parse_condition(e: _Entry, node: Any, features: Mapping[str, Feature]) -> Condition:
+    if isinstance(node, str):
+        if node not in features:
+            e.fail(f"unknown feature '{node}' in 'when'")
+        return Condition("feature", feature=node)
+    if isinstance(node, dict) and len(node) == 1:
+        (op, items), = node.items()
+        if op in ("all_of", "any_of") and isinstance(items, list) and items:
+            return Condition(op, items=tuple(_parse_condition(e, item, features) for item in items))
+    e.fail("'when' must be a feature id or {all_of: [...]} / {any_of: [...]} with a non-empty list")
+    raise AssertionError  # unreachable
+
+
+def _load_red_flags(
+    directory: Path,
+    sources: Mapping[str, Source],
+    features: Mapping[str, Feature],
+    levels: Mapping[str, TriageLevel],
+    causes: Mapping[str, Cause],
+) -> dict[str, RedFlag]:
+    name = "red_flags.yml"
+    entries, _ = _read(directory, name, "red_flags")
+    out: dict[str, RedFlag] = {}
+    for raw in entries:
+        e = _Entry(name, raw, ("level", "name", "when", "what_to_do", "screen_when", "sources"))
+        srcs = e.sources(sources)
+        level = e.text("level")
+        if level not in levels:
+            e.fail(f"unknown triage level '{level}'")
+        if level == REQUIRED_LEVELS[-1]:
+            e.fail("a red flag cannot have the least urgent level")
+        if "when" not in raw:
+            e.fail("missing 'when' condition")
+        when = _parse_condition(e, raw["when"], features)
+        screen = e.ids("screen_when", {**features, **causes}, "cause or feature")
+        out[e.id] = RedFlag(e.id, level, e.text("name"), when, e.text("what_to_do"), screen, srcs)  # type: ignore[arg-type]
+    return out
+
+
+def _load_tips(directory: Path, sources: Mapping[str, Source], causes: Mapping[str, Cause]) -> dict[str, Tip]:
+    name = "tips.yml"
+    entries, _ = _read(directory, name, "tips")
+    out: dict[str, Tip] = {}
+    for raw in entries:
+        e = _Entry(name, raw, ("text", "causes", "sources"))
+        srcs = e.sources(sources)
+        if not raw.get("causes"):
+            e.fail("a tip must name at least one cause in 'causes'")
+        tip_causes = e.ids("causes", causes, "cause")
+        out[e.id] = Tip(e.id, e.text("text"), tip_causes, srcs)  # type: ignore[arg-type]
+    return out
+
+
+def _check_cross(
+    causes: Mapping[str, Cause],
+    red_flags: Mapping[str, RedFlag],
+    tips: Mapping[str, Tip],
+    levels: Mapping[str, TriageLevel],
+) -> None:
+    covered = {c for tip in tips.values() for c in tip.causes}
+    for cause in causes.values():
+        if cause.id not in covered:
+            raise KnowledgeError("tips.yml", cause.id, "no tip applies to this cause")
+    # Safety invariant: mentioning the features of a red flag must never lower the route. A feature
+    # counting against a cause lowers that cause, so it may not belong to a red flag less urgent
+    # than the route that cause calls for.
+    for rf in red_flags.values():
+        for fid in sorted(rf.when.features()):
+            for cause in causes.values():
+                if fid in cause.against and levels[cause.triage].rank < levels[rf.level].rank:
+                    raise KnowledgeError(
+                        "causes.yml",
+                        cause.id,
+                        f"feature '{fid}' counts against this {cause.triage} cause but is part of the "
+                        f"{rf.level} red flag '{rf.id}': mentioning it could lower the route",
+                    )

@@ -1,0 +1,187 @@
+"""The words of the interview: what the assistant says at each step. No Rasa import.
+
+Each function returns a list of message dicts for `dispatcher.utter_message(**message)`
+(keys: text, buttons, json_message), so any channel can render them. Medical content comes
+from the knowledge base; this module only puts it into sentences. Rules kept here:
+never a diagnosis ("most consistent with", not "you have"), always why, always a
+"see a doctor if" line, and the emergency route first and alone.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+
+from bot.engine import PAYLOAD_MIN
+from bot.knowledge import KnowledgeBase
+
+Message = Dict[str, Any]
+
+# A cause is named in a conclusion from the likelihood at which the payload lists it.
+NAME_FROM_LIKELIHOOD = PAYLOAD_MIN
+MAX_CAUSES_NAMED = 3
+MAX_TIPS = 5
+
+ANSWER_BUTTONS = [
+    {"title": "Yes", "payload": "/affirm"},
+    {"title": "No", "payload": "/deny"},
+    {"title": "Not sure", "payload": "/unsure"},
+]
+FOLLOW_UP_BUTTONS = [
+    {"title": "Why?", "payload": "/ask_why"},
+    {"title": "What can I do?", "payload": "/ask_self_care"},
+    {"title": "What should I tell my doctor?", "payload": "/ask_doctor_summary"},
+    {"title": "Start over", "payload": "/restart"},
+]
+NOT_A_DIAGNOSIS = "This is not a diagnosis: only a doctor who examines you can say what it is."
+
+
+def join_words(items: Sequence[str], last: str = "and") -> str:
+    items = [i for i in items if i]
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+def bullets(lines: Iterable[str]) -> str:
+    return "\n".join(f"• {line[0].upper()}{line[1:]}" for line in lines if line)
+
+
+def labels(feature_ids: Iterable[str], kb: KnowledgeBase) -> List[str]:
+    return [kb.features[f].label for f in feature_ids if f in kb.features]
+
+
+def named_causes(assessment: Any) -> List[Any]:
+    return [c for c in assessment.causes if c.likelihood >= NAME_FROM_LIKELIHOOD][:MAX_CAUSES_NAMED]
+
+
+def newly_raised_flags(assessment: Any, mentioned: Mapping[str, str], level: str) -> List[Any]:
+    said = {f for f, status in mentioned.items() if status == "present"}
+    return [flag for flag in assessment.red_flags if flag.level == level and said & set(flag.because)]
+
+
+# --- the interview ---------------------------------------------------------------------------
+
+def question(next_q: Any, assessment: Any, mentioned: Mapping[str, str], kb: KnowledgeBase) -> List[Message]:
+    messages: List[Message] = []
+    for flag in newly_raised_flags(assessment, mentioned, "urgent"):
+        # Urgent signs raise the route at once, but the interview goes on politely.
+        messages.append({"text": f"That matters: {flag.name.lower()} should be checked by a doctor today. "
+                                 f"{flag.what_to_do} I'll ask a couple more questions so you have the full picture."})
+    messages.append({"text": next_q.text, "buttons": ANSWER_BUTTONS})
+    return messages
+
+
+def emergency(assessment: Any, kb: KnowledgeBase) -> List[Message]:
+    level = kb.triage_levels["emergency"]
+    flags = [f for f in assessment.red_flags if f.level == "emergency"]
+    first = flags[0]
+    said = join_words(labels(sorted({f for flag in flags for f in flag.because}), kb))
+    text = (
+        f"⚠️ {level.title}. You mentioned {said}: this can be a sign of something serious "
+        f"({join_words([f.name.lower() for f in flags], 'or')}).\n\n{first.what_to_do}"
+    )
+    if "emergency" not in first.what_to_do.lower():
+        text += f"\n\n{level.what_to_do}"
+    text += "\n\nI'm stopping the questions here so you can get help now."
+    return [{"text": text}, {"json_message": assessment.to_payload()}]
+
+
+def conclusion(assessment: Any, kb: KnowledgeBase) -> List[Message]:
+    causes = named_causes(assessment)
+    level = kb.triage_levels[assessment.triage]
+    messages: List[Message] = []
+    if causes:
+        names = [c.name for c in causes]
+        lead = f"From what you've told me, this is most consistent with {names[0].lower()}"
+        if len(names) > 1:
+            others = join_words([n.lower() for n in names[1:]], "or")
+            lead += f". {others[0].upper()}{others[1:]} could also fit"
+        lead += f". {NOT_A_DIAGNOSIS}"
+        messages.append({"text": lead})
+        messages.append({"text": because_text(assessment, kb)})
+    else:
+        messages.append({"text": "From what you've told me, no single cause stands out. " + NOT_A_DIAGNOSIS})
+
+    route = f"{level.title}. {level.what_to_do}"
+    if assessment.red_flags:
+        route += "\n\nWhy this route: " + join_words([f.name.lower() for f in assessment.red_flags]) + "."
+    messages.append({"text": route})
+
+    tips = tips_for(assessment, kb)
+    if tips:
+        messages.append({"text": "What you can try meanwhile:\n" + bullets(tips)})
+    messages.append({"text": "See a doctor if:\n" + bullets(see_doctor_if(assessment, kb))})
+    if assessment.triage in ("urgent", "routine"):
+        messages.append({"text": "To show your doctor:\n" + summary_text(assessment, kb)})
+    messages.append({"json_message": assessment.to_payload()})
+    messages.append({"text": "You can ask me why, what you can do, or what to tell your doctor.",
+                     "buttons": FOLLOW_UP_BUTTONS})
+    return messages
+
+
+def after_conclusion_prompt() -> List[Message]:
+    return [{"text": "Is there anything you'd like to add or ask? If something has changed, just tell me.",
+             "buttons": FOLLOW_UP_BUTTONS}]
+
+
+# --- follow-up questions -----------------------------------------------------------------------
+
+def because_text(assessment: Any, kb: KnowledgeBase) -> str:
+    top = assessment.causes[0]
+    told = "; ".join(labels(top.because, kb)) or "very little so far"
+    text = f"Why {top.name.lower()}? Because of what you told me: {told}."
+    if top.against:
+        text += f" What speaks against it: {'; '.join(labels(top.against, kb))}."
+    return text
+
+
+def why(assessment: Optional[Any], kb: KnowledgeBase) -> List[Message]:
+    if assessment is None or not assessment.causes:
+        return [{"text": "I haven't drawn any conclusion yet. Tell me what your legs are doing and I'll explain my reasoning."}]
+    lines = [because_text(assessment, kb)]
+    for other in named_causes(assessment)[1:]:
+        told = "; ".join(labels(other.because, kb)) or "little that points to it"
+        lines.append(f"{other.name} could also fit, because of: {told}.")
+    level = kb.triage_levels[assessment.triage]
+    flags = [f.name.lower() for f in assessment.red_flags]
+    reason = f" because of {join_words(flags)}" if flags else ""
+    lines.append(f"I suggested \"{level.title.lower()}\"{reason}. {NOT_A_DIAGNOSIS}")
+    return [{"text": "\n\n".join(lines)}]
+
+
+def what_is(cause_id: Optional[str], kb: KnowledgeBase) -> List[Message]:
+    if cause_id is None or cause_id not in kb.causes:
+        known = join_words([c.name.lower() for c in kb.causes.values()], "or")
+        return [{"text": f"Which condition would you like to know about? I can explain {known}."}]
+    cause = kb.causes[cause_id]
+    return [{"text": f"{cause.name}: {cause.summary}\n\nSee a doctor if:\n{bullets(cause.see_doctor_if)}"}]
+
+
+def self_care(assessment: Optional[Any], kb: KnowledgeBase) -> List[Message]:
+    if assessment is None:
+        return [{"text": "Tips depend on what is going on. Tell me what your legs are doing first, and I'll suggest what may help."}]
+    if assessment.emergency:
+        return emergency(assessment, kb)
+    tips = tips_for(assessment, kb)
+    text = ("What you can try:\n" + bullets(tips)) if tips else "I don't have specific tips for this; a doctor can advise you."
+    text += "\n\nSee a doctor if:\n" + bullets(see_doctor_if(assessment, kb))
+    return [{"text": text}]
+
+
+def doctor_summary(assessment: Optional[Any], kb: KnowledgeBase) -> List[Message]:
+    if assessment is None:
+        return [{"text": "Tell me what your legs are doing first; then I can put together a short summary for your doctor."}]
+    return [{"text": "Here is a short summary you can show your doctor:\n" + summary_text(assessment, kb)}]
+
+
+# --- building blocks: the engine's advice, put into sentences ----------------------------------
+
+def tips_for(assessment: Any, kb: KnowledgeBase) -> List[str]:
+    return [tip.text for tip in assessment.advice.tips][:MAX_TIPS]
+
+
+def see_doctor_if(assessment: Any, kb: KnowledgeBase) -> List[str]:
+    return list(assessment.advice.see_doctor_if)
+
+
+def summary_text(assessment: Any, kb: KnowledgeBase) -> str:
+    return bullets(assessment.advice.doctor_summary.splitlines())

@@ -1,0 +1,49 @@
+"""Tracker stores that honour "delete my data".
+
+`action_delete_my_data` cannot erase anything itself: the action server never sees the store,
+and Rasa saves the tracker again right after the action runs. So the store does it: when the
+turn being saved ran `action_delete_my_data`, every stored event of that conversation is
+deleted instead of saved. The next message starts a brand-new conversation.
+"""
+from __future__ import annotations
+
+import logging
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+logger = logging.getLogger(__name__)
+
+FORGET_ACTION = "action_delete_my_data"
+
+
+def forget_requested(tracker: DialogueStateTracker) -> bool:
+    """True when the latest user turn ended up running the forget action."""
+    for event in reversed(tracker.events):
+        if isinstance(event, ActionExecuted) and event.action_name == FORGET_ACTION:
+            return True
+        if isinstance(event, UserUttered):
+            return False
+    return False
+
+
+class ForgetfulSQLTrackerStore(SQLTrackerStore):
+    """SQLTrackerStore (SQLite by default, PostgreSQL in production) + erase on request."""
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        if forget_requested(tracker):
+            deleted = self.erase(tracker.sender_id)
+            logger.info("Erased a conversation on the user's request (%d events).", deleted)
+            return
+        await super().save(tracker)
+
+    def erase(self, sender_id: str) -> int:
+        with self.session_scope() as session:
+            deleted = (
+                session.query(self.SQLEvent)
+                .filter(self.SQLEvent.sender_id == sender_id)
+                .delete(synchronize_session=False)
+            )
+            session.commit()
+        return deleted

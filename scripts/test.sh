@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# `make test`: every step must pass; the first failure stops the run with a non-zero exit.
+# With an argument, runs one step: unit | validate | train | stories | conversations.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+step() { echo; echo "==> $*"; }
+run_unit() {
+  step "unit tests: engine, knowledge, NLU components, actions (no server)"
+  .venv/bin/python -m pytest -q -m "not server"
+}
+run_validate() {
+  step "rasa data validate (warnings fail)"
+  .venv/bin/rasa data validate --fail-on-warnings --quiet
+}
+run_train() { scripts/train.sh; }
+run_stories() {
+  step "test stories (NLU + dialogue), prediction errors fail"
+  .venv/bin/rasa test --model models --stories tests/stories --fail-on-prediction-errors \
+    --out results --quiet
+}
+run_conversations() {
+  step "end-to-end conversations through the REST channel of a running server"
+  .venv/bin/python -m pytest -q -m server
+}
+case "${1:-all}" in
+  unit) run_unit ;;
+  validate) run_validate ;;
+  train) run_train ;;
+  stories) run_train; run_stories ;;
+  conversations) run_train; run_conversations ;;
+  all) run_unit; run_validate; run_train; run_stories; run_conversations
+       echo; echo "==> all checks passed" ;;
+  *) echo "unknown step: $1" >&2; exit 2 ;;
+esac

@@ -7,6 +7,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import AllSlotsReset, EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot import replies
+
 
 class ActionStartOver(Action):
     """Forget the evidence and start a new interview in the same chat."""
@@ -16,7 +18,8 @@ class ActionStartOver(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         dispatcher.utter_message(text="OK, let's start again. Everything you told me before is set aside.")
-        dispatcher.utter_message(response="utter_invite_description")
+        for message_kwargs in replies.invite_description():
+            dispatcher.utter_message(**message_kwargs)
         return [AllSlotsReset()]
 
 

@@ -44,7 +44,8 @@ class ActionTriageTurn(Action):
 
         if not update.mentioned and not concluded and not evidence:
             # Nothing usable yet (e.g. "my legs feel weird"): ask for a description, not a route.
-            dispatcher.utter_message(response="utter_invite_description")
+            for message_kwargs in replies.invite_description():
+                dispatcher.utter_message(**message_kwargs)
             return events + [SlotSet("pending_question", None)]
 
         if concluded and not update.mentioned:

@@ -118,6 +118,11 @@ def conclusion(assessment: Any, kb: KnowledgeBase) -> List[Message]:
     return messages
 
 
+def invite_description() -> List[Message]:
+    return [{"text": "Tell me in your own words what your legs are doing, when it happens, "
+                     "and anything that seems to set it off."}]
+
+
 def after_conclusion_prompt() -> List[Message]:
     return [{"text": "Is there anything you'd like to add or ask? If something has changed, just tell me.",
              "buttons": FOLLOW_UP_BUTTONS}]

@@ -72,13 +72,17 @@ from typing import Any, Iterable, Mapping, Optional, Sequence
 import yaml
 
 __all__ = [
+    "CAUSE",
+    "FEATURE",
     "Mention",
     "Extractor",
     "LEXICON_PATH",
     "analyse",
+    "evidence",
     "extract",
     "extract_causes",
     "get_extractor",
+    "phrase_example",
 ]
 
 LEXICON_PATH = Path(__file__).resolve().parent / "lexicon.yml"
@@ -223,8 +227,8 @@ class Extractor:
         self._diagnosis_words = frozenset(str(w).lower() for w in (lex.get("diagnosis_words") or []))
 
         # words known to be correctly spelled (never fuzzily corrected)
-        known: set[str] = set(self._lemma_table.keys()) if hasattr(self._lemma_table, "keys") else set()
-        known.update(str(v) for v in self._lemma_table.values())
+        # (the table's keys are hashed: membership of inflected forms is tested with `in`)
+        known: set[str] = {str(v) for v in self._lemma_table.values()}
         known.update(str(w).lower() for w in (lex.get("known_words") or []))
         self._known = known
         self._vocab: set[str] = set()
@@ -256,6 +260,10 @@ class Extractor:
             for e in spec.elements:
                 if e[0] == "tok":
                     self._vocab.add(e[1])
+        # fuzzy corrections prefer words of feature phrases over cause names and cues
+        self._feature_vocab = frozenset(
+            e[1] for spec in self._specs if spec.kind == FEATURE for e in spec.elements if e[0] == "tok"
+        )
         # lemmas again, now that the vocabulary for suffix stripping is known
         for spec in self._specs:
             spec.elements = [("tok", e[1], self._lemma_of(e[1])) if e[0] == "tok" else e for e in spec.elements]
@@ -472,15 +480,16 @@ class Extractor:
             return self._fuzzy_cache[word]
         best = word
         limit = 2 if len(word) >= self._fuzzy_long else 1
-        best_d = limit + 1
+        best_key = (limit + 1, 2)
         for cand in self._vocab_by_initial.get(word[0], ()):
             if abs(len(cand) - len(word)) > limit:
                 continue
             d = _osa_within(word, cand, limit)
-            if d < best_d:
-                best, best_d = cand, d
-                if d == 1 and limit == 1:
-                    break
+            if d > limit:
+                continue
+            key = (d, 0 if cand in self._feature_vocab else 1)
+            if key < best_key:
+                best, best_key = cand, key
         if len(self._fuzzy_cache) > 50_000:
             self._fuzzy_cache.clear()
         self._fuzzy_cache[word] = best
@@ -494,6 +503,7 @@ class Extractor:
                 len(norm) >= self._fuzzy_min
                 and norm not in self._vocab
                 and norm not in self._known
+                and norm not in self._lemma_table
                 and _ASCII_WORD_RE.match(norm)
             ):
                 norm = self._fuzzy(norm)
@@ -692,23 +702,29 @@ class Extractor:
             hit: set[int] = set()
             gap = 0
             i = cue_end
+            in_list = False
             while i < n:
                 if i in terminators:
                     break
                 if i in starts:
                     hit.update(starts[i])
                     i = max(mentions[m].end for m in starts[i])
+                    in_list = True
                     continue
                 if i in pre_starts and i != cue_end:
                     break
                 tok = doc[i]
                 norm = tok.norm_
+                if in_list and norm not in self._list_fillers and norm not in (",", "either"):
+                    # after a negated mention only a list goes on ("no pain or numbness");
+                    # "no weakness in my legs" does not negate "my legs"
+                    break
                 if norm == ",":
                     if not list_continues(i + 1):
                         break
                 elif norm == "and":
                     j = i + 1
-                    if j < n and doc[j].norm_ in self._openers and j not in starts:
+                    if j < n and doc[j].norm_ in self._openers:
                         break
                 elif norm in ("or", "nor", "either"):
                     pass
@@ -745,6 +761,33 @@ class Extractor:
 
 
 # --------------------------------------------------------------------------- module API
+_EXAMPLE_FILL = {"num": "3", "month": "march", "pron": "he", "drug": "sertraline"}
+
+
+def phrase_example(raw: str) -> Optional[str]:
+    """A phrase of features.yml as plain text, for generating training examples or
+    lookup tables: markup removed, placeholders filled ("for {num} weeks" -> "for 3
+    weeks", "numb ... groin" -> "numb groin"). None for "!" phrases (they state
+    that the feature is absent)."""
+    text = str(raw).strip()
+    while text[:1] in ("=", "!"):
+        if text[0] == "!":
+            return None
+        text = text[1:].lstrip()
+
+    def fill(m: "re.Match[str]") -> str:
+        body = m.group(0)
+        if body == "...":
+            return " "
+        body = body[1:-1].strip().lower()
+        if body.startswith("num:"):
+            lo = re.match(r"^num:\s*(\d+)", body)
+            return lo.group(1) if lo else "3"
+        return _EXAMPLE_FILL.get(body, "")
+
+    return " ".join(_PLACEHOLDER_RE.sub(fill, text).split()) or None
+
+
 _cache_lock = threading.Lock()
 
 

@@ -37,7 +37,6 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import (
     ENTITIES,
-    ENTITY_ATTRIBUTE_CONFIDENCE,
     ENTITY_ATTRIBUTE_END,
     ENTITY_ATTRIBUTE_ROLE,
     ENTITY_ATTRIBUTE_START,
@@ -53,6 +52,8 @@ from bot.nlu.extraction import CAUSE, FEATURE, Extractor, Mention, get_extractor
 logger = logging.getLogger(__name__)
 
 EXTRACTOR_NAME = "SymptomExtractor"
+# the key DIETClassifier uses for entity confidence ("confidence" + "_" + "entity")
+CONFIDENCE_ENTITY = "confidence_entity"
 
 
 def mentions_to_entities(
@@ -78,7 +79,7 @@ def mentions_to_entities(
             continue
         entity[ENTITY_ATTRIBUTE_START] = m.start
         entity[ENTITY_ATTRIBUTE_END] = m.end
-        entity[ENTITY_ATTRIBUTE_CONFIDENCE] = 1.0
+        entity[CONFIDENCE_ENTITY] = 1.0
         entity[EXTRACTOR] = EXTRACTOR_NAME
         entities.append(entity)
     return entities

@@ -29,7 +29,7 @@ FOLLOW_UP_BUTTONS = [
     {"title": "Why?", "payload": "/ask_why"},
     {"title": "What can I do?", "payload": "/ask_self_care"},
     {"title": "What should I tell my doctor?", "payload": "/ask_doctor_summary"},
-    {"title": "Start over", "payload": "/restart"},
+    {"title": "Start over", "payload": "/start_over"},
 ]
 NOT_A_DIAGNOSIS = "This is not a diagnosis: only a doctor who examines you can say what it is."
 

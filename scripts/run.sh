@@ -18,7 +18,7 @@ trap stop INT TERM EXIT
 pids+=($!)
 # endpoints.yml names the default action port; follow ACTION_PORT when it is overridden.
 sed "s#127.0.0.1:5055#127.0.0.1:$ACTION_PORT#" endpoints.yml > var/endpoints.run.yml
-.venv/bin/rasa run --model models --endpoints var/endpoints.run.yml --credentials credentials.yml \
+.venv/bin/rasa run --model models --endpoints var/endpoints.run.yml --credentials "${CREDENTIALS:-credentials.yml}" \
   --port "$PORT" --interface 127.0.0.1 &
 pids+=($!)
 cat <<MSG

@@ -7,7 +7,7 @@ import pytest
 
 from tests.support.servers import ROOT, Stack, latest_model
 
-CONVERSATION_DIRS = ("conversations",)
+CONVERSATION_DIRS = ("conversations", "channels")
 
 
 def pytest_collection_modifyitems(config, items):

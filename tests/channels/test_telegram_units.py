@@ -1,0 +1,411 @@
+"""The Telegram channel without Rasa: configuration, splitting, callback data, the assessment as
+text, update parsing, and the channel's handling of updates against a fake Bot API server."""
+from __future__ import annotations
+
+import json
+from typing import Any, List
+
+import pytest
+from rasa.core.channels.channel import UserMessage
+
+from bot.channels import telegram as tg
+from bot.channels.telegram import (
+    CallbackCodec,
+    MalformedUpdate,
+    TelegramChannel,
+    TelegramConfig,
+    TelegramConfigError,
+    TelegramOutput,
+    inline_keyboard,
+    parse_command,
+    parse_update,
+    render_assessment,
+    split_message,
+    telegram_length,
+)
+from bot.knowledge import load_knowledge
+from bot.replies import ANSWER_BUTTONS, FOLLOW_UP_BUTTONS
+from tests.channels.telegram_support import *  # noqa: F401,F403 (fixtures)
+from tests.channels.telegram_support import SECRET, TOKEN, FakeBotApi, Updates
+
+ENV = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": SECRET}
+
+# --- configuration -------------------------------------------------------------------------------
+
+
+def test_config_comes_from_the_environment_with_defaults():
+    config = TelegramConfig.load(None, ENV)
+    assert config.token == TOKEN and config.secret == SECRET
+    assert config.webhook_url is None and config.username is None
+    assert config.api_base == "https://api.telegram.org"
+
+
+def test_credentials_entries_override_the_environment_and_empty_ones_do_not():
+    config = TelegramConfig.load(
+        {"api_base_url": "http://127.0.0.1:8081/", "bot_username": "@LegBot", "webhook_url": ""},
+        {**ENV, "TELEGRAM_WEBHOOK_URL": "https://example.org/webhooks/telegram/webhook"},
+    )
+    assert config.api_base == "http://127.0.0.1:8081"
+    assert config.username == "LegBot"
+    assert config.webhook_url == "https://example.org/webhooks/telegram/webhook"
+
+
+@pytest.mark.parametrize(
+    "env, problem",
+    [
+        ({}, "TELEGRAM_BOT_TOKEN is not set"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN}, "TELEGRAM_WEBHOOK_SECRET is not set"),
+        ({**ENV, "TELEGRAM_BOT_TOKEN": "not a token"}, "does not look like a bot token"),
+        ({**ENV, "TELEGRAM_WEBHOOK_SECRET": "has spaces in it"}, "TELEGRAM_WEBHOOK_SECRET must be"),
+        ({**ENV, "TELEGRAM_WEBHOOK_URL": "http://plain.example/hook"}, "must be an https:// URL"),
+        ({**ENV, "TELEGRAM_API_BASE": "api.telegram.org"}, "TELEGRAM_API_BASE must be"),
+    ],
+)
+def test_bad_configuration_fails_at_start_and_says_which_variable(env, problem):
+    with pytest.raises(TelegramConfigError, match=problem):
+        TelegramConfig.load(None, env)
+
+
+def test_unknown_credentials_keys_are_refused_and_rasas_verify_means_the_username():
+    with pytest.raises(TelegramConfigError, match="acces_token"):
+        TelegramConfig.load({"acces_token": TOKEN}, ENV)
+    assert TelegramConfig.load({"verify": "LegBot"}, ENV).username == "LegBot"
+
+
+def test_the_config_never_shows_the_token_or_the_secret():
+    shown = repr(TelegramConfig.load(None, ENV))
+    assert TOKEN not in shown and SECRET not in shown
+
+
+# --- splitting long messages ---------------------------------------------------------------------
+
+
+def test_short_text_is_one_message_and_empty_text_none():
+    assert split_message("  hello  ") == ["hello"]
+    assert split_message("") == [] and split_message(" \n\n ") == []
+
+
+def test_long_text_splits_at_paragraphs_and_keeps_every_word():
+    paragraphs = [f"Paragraph {i}: " + "word " * 150 for i in range(20)]
+    text = "\n\n".join(p.strip() for p in paragraphs)
+    chunks = split_message(text)
+    assert len(chunks) > 1
+    assert all(telegram_length(c) <= 4096 for c in chunks)
+    for chunk in chunks:  # each chunk starts a paragraph: nothing cut mid-paragraph
+        assert chunk.startswith("Paragraph ")
+    assert " ".join(" ".join(chunks).split()) == " ".join(text.split())
+
+
+def test_a_single_huge_paragraph_splits_at_lines_then_sentences_then_words():
+    lines = "\n".join(f"• line {i} " + "x" * 80 for i in range(100))
+    chunks = split_message(lines, limit=1000)
+    assert all(telegram_length(c) <= 1000 and c.startswith("• line") for c in chunks)
+
+    sentences = " ".join(f"Sentence {i} is here." for i in range(200))
+    chunks = split_message(sentences, limit=300)
+    assert all(len(c) <= 300 and c.startswith("Sentence") and c.endswith(".") for c in chunks)
+
+    words = " ".join(["abcdefghij"] * 100)
+    chunks = split_message(words, limit=55)
+    assert all(len(c) <= 55 for c in chunks)
+    assert " ".join(chunks).split() == words.split()
+
+
+def test_only_a_giant_word_is_cut_and_never_inside_an_emoji():
+    text = "🦵" * 5000  # each counts 2 for Telegram
+    chunks = split_message(text)
+    assert all(telegram_length(c) <= 4096 for c in chunks)
+    assert "".join(chunks) == text
+    assert split_message("a" * 4096) == ["a" * 4096]
+    assert len(split_message("a" * 4097)) == 2
+
+
+# --- callback data -------------------------------------------------------------------------------
+
+
+def test_the_assistants_button_payloads_fit_as_they_are():
+    codec = CallbackCodec()
+    for button in ANSWER_BUTTONS + FOLLOW_UP_BUTTONS:
+        assert codec.encode(button["payload"]) == button["payload"]
+        assert codec.decode(button["payload"]) == button["payload"]
+
+
+def test_long_payloads_get_a_short_code_that_maps_back():
+    codec = CallbackCodec()
+    payload = '/ask_what_is{"cause": "dehydration_electrolytes", "detail": "' + "é" * 40 + '"}'
+    assert len(payload.encode()) > 64
+    code = codec.encode(payload)
+    assert len(code.encode()) <= 64 and code.startswith("#")
+    assert codec.decode(code) == payload
+    assert codec.encode(payload) == code  # stable
+    assert CallbackCodec().decode(code) is None  # unknown after a restart: expired
+    assert codec.decode("") is None and codec.decode(None) is None
+
+
+def test_the_code_map_is_bounded():
+    codec = CallbackCodec(capacity=3)
+    codes = [codec.encode("/x" + "y" * 70 + str(i)) for i in range(5)]
+    assert [codec.decode(c) is not None for c in codes] == [False, False, True, True, True]
+
+
+def test_inline_keyboard_rows_and_limits():
+    codec = CallbackCodec()
+    answers = inline_keyboard(ANSWER_BUTTONS, codec)
+    assert [[k["text"] for k in row] for row in answers["inline_keyboard"]] == [["Yes", "No", "Not sure"]]
+    follow_up = inline_keyboard(FOLLOW_UP_BUTTONS, codec)["inline_keyboard"]
+    assert len(follow_up) == len(FOLLOW_UP_BUTTONS) and all(len(row) == 1 for row in follow_up)
+    assert inline_keyboard([{"title": "", "payload": "/x"}], codec) is None
+    long = inline_keyboard([{"title": "Tell me", "payload": "/inform" + "x" * 100}], codec)
+    assert len(long["inline_keyboard"][0][0]["callback_data"].encode()) <= 64
+
+
+# --- the assessment as text ----------------------------------------------------------------------
+
+ASSESSMENT = {
+    "triage": "routine",
+    "causes": [
+        {"id": "restless_legs_syndrome", "likelihood": 0.81, "because": ["urge_to_move", "worse_at_night"],
+         "against": []},
+        {"id": "iron_deficiency", "likelihood": 0.3, "because": [], "against": ["numbness"]},
+    ],
+    "red_flags": [],
+    "evidence": {"present": ["urge_to_move"], "absent": ["numbness"]},
+    "version": 1,
+}
+
+
+def test_the_assessment_renders_route_first_then_causes_with_reasons():
+    kb = load_knowledge()
+    text = render_assessment(ASSESSMENT, kb)
+    first_line = text.splitlines()[0]
+    assert first_line == f"Suggested route: {kb.triage_levels['routine'].title}"
+    assert kb.triage_levels["routine"].what_to_do in text
+    assert text.index("Restless legs syndrome") < text.index(kb.causes["iron_deficiency"].name)
+    assert kb.features["urge_to_move"].label in text
+    assert "not a diagnosis" in text
+    assert "{" not in text and "restless_legs_syndrome" not in text  # readable, not JSON
+
+
+def test_red_flags_are_named_right_after_the_route():
+    kb = load_knowledge()
+    flag_id, flag = next((i, f) for i, f in kb.red_flags.items() if f.level == "emergency")
+    text = render_assessment({"triage": "emergency", "causes": [], "red_flags": [{"id": flag_id, "level": "emergency"}]}, kb)
+    assert text.startswith(f"Suggested route: {kb.triage_levels['emergency'].title}")
+    assert text.index(flag.name) < text.index("No single cause stands out")
+
+
+@pytest.mark.parametrize("odd", [
+    {},
+    {"triage": "unknown_level", "causes": [{"id": "a_new_cause"}], "red_flags": ["new_flag"]},
+    {"triage": None, "causes": "nonsense", "red_flags": None, "evidence": []},
+    {"triage": "self_care", "causes": [{"likelihood": "high"}, 7, {"id": "caffeine", "because": ["not_a_feature"]}]},
+])
+def test_odd_payloads_still_render(odd):
+    text = render_assessment(odd, load_knowledge())
+    assert text.startswith("Suggested route:")
+
+
+# --- parsing updates -----------------------------------------------------------------------------
+
+
+def test_parse_a_text_message_and_a_button_press():
+    update = parse_update(json.dumps(Updates.text(42, "my legs shake")))
+    assert (update.kind, update.chat_id, update.chat_type, update.text) == ("text", 42, "private", "my legs shake")
+    press = parse_update(json.dumps(Updates.callback(42, "/affirm", query_id="q1")).encode())
+    assert (press.kind, press.chat_id, press.text, press.callback_id) == ("callback", 42, "/affirm", "q1")
+
+
+@pytest.mark.parametrize("make, kind", [
+    (Updates.sticker, "non_text"), (Updates.photo, "non_text"), (Updates.voice, "non_text"),
+    (lambda c: Updates.edited(c, "x"), "edited"), (Updates.channel_post, "ignored"),
+    (Updates.my_chat_member, "ignored"), (Updates.joined, "ignored"),
+    (lambda c: {"update_id": 5, "inline_query": {"id": "1", "query": "x"}}, "ignored"),
+])
+def test_updates_the_bot_cannot_use_are_recognised(make, kind):
+    assert parse_update(json.dumps(make(-100123 if kind == "ignored" else 42))).kind == kind
+
+
+@pytest.mark.parametrize("body", [
+    b"", b"not json", b"\xff\xfe", b"[]", b"null", b'"text"', b"{}",
+    b'{"update_id": "1"}', b'{"update_id": true}', b'{"update_id": 1.5}',
+    b'{"update_id": 1, "message": "hi"}',
+    b'{"update_id": 1, "message": {"text": "hi"}}',
+    b'{"update_id": 1, "message": {"chat": {"id": "42"}, "text": "hi"}}',
+    b'{"update_id": 1, "message": {"chat": {"id": 42}, "text": 5}}',
+    b'{"update_id": 1, "message": {"chat": {"id": 42}, "from": "me", "text": "hi"}}',
+    b'{"update_id": 1, "callback_query": {"id": 7, "data": "/affirm"}}',
+    b'{"update_id": 1, "callback_query": {"id": "7", "data": ["/affirm"]}}',
+    b'{"update_id": 1, "edited_message": []}',
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"update_id": 1, "message": null}',
+])
+def test_malformed_bodies_are_refused(body):
+    with pytest.raises(MalformedUpdate):
+        parse_update(body)
+
+
+def test_commands_and_who_they_are_for():
+    assert parse_command("/start", "LegBot") == ("start", True)
+    assert parse_command("/Start@legbot deep-link", "LegBot") == ("start", True)
+    assert parse_command("/start@OtherBot", "LegBot") == ("start", False)
+    assert parse_command("/start@OtherBot", None) == ("start", True)
+    assert parse_command("my legs / feet", "LegBot") is None
+    assert parse_command("/", "LegBot") == ("", True)
+
+
+# --- the channel, with a fake on_new_message and the fake Bot API server --------------------------
+
+
+class FakeRasa:
+    """Stands in for Rasa: records what it is given, replies through the output channel."""
+
+    def __init__(self, replies=None, fail: bool = False) -> None:
+        self.messages: List[UserMessage] = []
+        self.replies = replies if replies is not None else (lambda text: [{"text": f"you said {text}"}])
+        self.fail = fail
+
+    async def __call__(self, message: UserMessage) -> None:
+        self.messages.append(message)
+        if self.fail:
+            raise RuntimeError("boom")
+        for reply in self.replies(message.text):
+            await message.output_channel.send_response(message.sender_id, dict(reply))
+
+    @property
+    def texts(self) -> List[str]:
+        return [m.text for m in self.messages]
+
+
+def channel_for(api: FakeBotApi, **overrides: Any) -> TelegramChannel:
+    env = {**ENV, "TELEGRAM_API_BASE": api.base_url, "TELEGRAM_BOT_USERNAME": "LegGuideTestBot", **overrides}
+    return TelegramChannel(TelegramConfig.load(None, env))
+
+
+async def handle(channel: TelegramChannel, update: dict, rasa: FakeRasa) -> None:
+    await channel.handle(parse_update(json.dumps(update)), rasa)
+
+
+async def test_start_sets_the_webhook_with_the_secret_and_calls_get_me_once(fake_bot_api):
+    channel = channel_for(fake_bot_api, TELEGRAM_WEBHOOK_URL="https://bot.example.test/webhooks/telegram/webhook")
+    await channel.start()
+    rasa = FakeRasa()
+    for i in range(5):
+        await handle(channel, Updates.text(7, f"message {i}"), rasa)
+    await channel.api.close()
+    [hook] = fake_bot_api.calls_to("setWebhook")
+    assert hook.params["secret_token"] == SECRET
+    assert hook.params["url"] == "https://bot.example.test/webhooks/telegram/webhook"
+    assert set(hook.params["allowed_updates"]) == {"message", "edited_message", "callback_query"}
+    assert fake_bot_api.count("getMe") == 1
+    assert fake_bot_api.texts(7) == [f"you said message {i}" for i in range(5)]
+
+
+async def test_without_a_webhook_url_start_does_not_set_one(fake_bot_api):
+    channel = channel_for(fake_bot_api)
+    await channel.start()
+    await channel.api.close()
+    assert fake_bot_api.count("setWebhook") == 0 and fake_bot_api.count("getMe") == 1
+
+
+async def test_a_rejected_token_at_start_is_logged_not_raised(fake_bot_api):
+    channel = channel_for(fake_bot_api, TELEGRAM_BOT_TOKEN="999:wrong")
+    await channel.start()  # gives up at once on 401, the server keeps running
+    await channel.api.close()
+    assert fake_bot_api.count("getMe") == 1
+
+
+async def test_commands_map_to_intents_and_unknown_commands_are_not_passed_on(fake_bot_api):
+    channel, rasa = channel_for(fake_bot_api), FakeRasa()
+    for text in ["/start", "/start@LegGuideTestBot", "/help", "/affirm", "/delete_my_data{}", "/start@OtherBot"]:
+        await handle(channel, Updates.text(8, text), rasa)
+    await channel.api.close()
+    assert rasa.texts == ["/greet", "/greet", "/ask_capabilities"]
+    assert fake_bot_api.texts(8).count(tg.UNKNOWN_COMMAND_REPLY) == 2
+
+
+def test_the_restart_command_sends_the_assistants_own_start_over_intent():
+    start_over = next(b["payload"] for b in FOLLOW_UP_BUTTONS if b["title"] == "Start over")
+    assert tg.COMMANDS["restart"] == start_over == tg.START_OVER_PAYLOAD
+    assert start_over != "/restart"  # Rasa's default intent: action_restart, silent
+
+
+async def test_restart_that_rasa_answers_with_silence_is_followed_by_the_greeting(fake_bot_api):
+    channel = channel_for(fake_bot_api)
+    silent_restart = FakeRasa(replies=lambda text: [] if text == "/restart" else [{"text": f"re: {text}"}])
+    await handle(channel, Updates.callback(9, "/restart"), silent_restart)  # an old button
+    assert silent_restart.texts == ["/restart", "/greet"]
+    await handle(channel, Updates.text(9, "/restart"), silent_restart)  # the command
+    assert silent_restart.texts[-1] == "/start_over"
+    talkative = FakeRasa()
+    await handle(channel, Updates.callback(10, "/restart"), talkative)
+    await channel.api.close()
+    assert talkative.texts == ["/restart"]  # Rasa answered: no extra greeting
+    assert fake_bot_api.texts(9) == ["re: /greet", "re: /start_over"]
+
+
+async def test_button_presses_are_answered_and_delivered(fake_bot_api):
+    channel, rasa = channel_for(fake_bot_api), FakeRasa()
+    long_payload = "/ask_what_is" + json.dumps({"cause": "restless_legs_syndrome", "x": "y" * 60})
+    code = channel.codec.encode(long_payload)
+    await handle(channel, Updates.callback(11, "/affirm", query_id="q-1"), rasa)
+    await handle(channel, Updates.callback(11, code, query_id="q-2"), rasa)
+    await handle(channel, Updates.callback(11, "#00000000000000000000", query_id="q-3"), rasa)
+    await channel.api.close()
+    assert rasa.texts == ["/affirm", long_payload]
+    answers = {c.params["callback_query_id"]: c.params.get("text") for c in fake_bot_api.calls_to("answerCallbackQuery")}
+    assert answers == {"q-1": None, "q-2": None, "q-3": tg.EXPIRED_BUTTON}
+
+
+async def test_an_error_in_rasa_gets_an_apology_not_an_exception(fake_bot_api):
+    channel = channel_for(fake_bot_api)
+    await handle(channel, Updates.text(12, "my legs shake"), FakeRasa(fail=True))
+    await channel.api.close()
+    assert fake_bot_api.texts(12) == [tg.ERROR_REPLY]
+
+
+async def test_things_the_bot_cannot_read_get_a_short_reply_or_nothing(fake_bot_api):
+    channel, rasa = channel_for(fake_bot_api), FakeRasa()
+    for update in [Updates.sticker(13), Updates.photo(13), Updates.voice(13), Updates.edited(13, "changed"),
+                   Updates.channel_post(-1001), Updates.my_chat_member(-1002), Updates.joined(-1003),
+                   Updates.text(-1004, "hello everyone", chat_type="group"),
+                   Updates.text(-1005, "/start@LegGuideTestBot", chat_type="supergroup")]:
+        await handle(channel, update, rasa)
+    await channel.api.close()
+    assert rasa.messages == []
+    assert fake_bot_api.texts(13) == [tg.NON_TEXT_REPLY] * 3 + [tg.EDITED_REPLY]
+    assert fake_bot_api.texts(-1005) == [tg.GROUP_REPLY]
+    assert all(not fake_bot_api.texts(c) for c in (-1001, -1002, -1003, -1004))
+
+
+async def test_output_splits_long_texts_and_puts_the_keyboard_on_the_last_part(fake_bot_api):
+    channel = channel_for(fake_bot_api)
+    output = TelegramOutput(channel.api, channel.codec)
+    long_text = "\n\n".join("Paragraph. " + "word " * 300 for _ in range(10))
+    await output.send_text_with_buttons("14", long_text, ANSWER_BUTTONS)
+    await output.send_custom_json("14", {"assessment": ASSESSMENT})
+    await output.send_custom_json("14", {"something": "else"})
+    await output.send_text_message("14", "   ")
+    await channel.api.close()
+    sent = fake_bot_api.sent(14)
+    assert len(sent) >= 4
+    assert all(telegram_length(p["text"]) <= 4096 for p in sent)
+    assert "reply_markup" not in sent[0] and "reply_markup" in sent[-2]
+    assert "parse_mode" not in sent[0]
+    assert sent[-1]["text"].startswith("Suggested route: ")
+
+
+async def test_the_bot_api_client_waits_out_429_and_hides_the_token(fake_bot_api):
+    api = tg.BotApi(TOKEN, fake_bot_api.base_url)
+    fake_bot_api.fail_next("sendMessage", 429, "Too Many Requests: retry after 0", retry_after=0)
+    await api.call("sendMessage", chat_id=1, text="hi")
+    assert fake_bot_api.count("sendMessage") == 2
+    fake_bot_api.fail_next("sendMessage", 400, "Bad Request: chat not found")
+    with pytest.raises(tg.BotApiError) as error:
+        await api.call("sendMessage", chat_id=1, text="hi")
+    assert error.value.status == 400 and TOKEN not in str(error.value)
+    await api.close()
+    down = tg.BotApi(TOKEN, "http://127.0.0.1:9")  # nothing listens there
+    with pytest.raises(tg.BotApiError) as error:
+        await down.call("getMe")
+    assert TOKEN not in str(error.value)
+    await down.close()

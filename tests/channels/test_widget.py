@@ -1,0 +1,379 @@
+"""The website widget end to end: Debian's chromium (Playwright) on the demo page /chat/ of a
+running Rasa server with the trained model, plus socket.io-level checks of the channel.
+
+One server for the whole module (fixtures in conftest.py). Screenshots go to results/screenshots/.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Dict, List
+
+import pytest
+import requests
+
+from tests.channels.conftest import ALLOWED_ORIGIN, REFUSED_ORIGIN
+
+RLS_OPENING = "I get a creepy crawly feeling in my legs in bed and have to get up and walk"
+EMERGENCY = "my face is drooping and my speech is slurred"
+MAX_TURNS = 12
+TURN_MS = 45_000
+
+# Resolves when the bot's turn is over: new quick replies, or one more assessment card.
+TURN_DONE = """(cards) => document.querySelector('.lsg-quick-replies') !== null
+                       || document.querySelectorAll('.lsg-card').length > cards"""
+
+
+# --------------------------------------------------------------------------- page helpers
+def open_demo(page, stack) -> None:
+    """The demo page, connected, with the greeting the widget asks for on a new conversation."""
+    page.goto(f"{stack.url}/chat/")
+    page.wait_for_selector(".lsg-root[data-connection='online']")
+    wait_bot(page, 0)
+
+
+def bot_count(page) -> int:
+    return page.locator(".lsg-bot").count()
+
+
+def wait_bot(page, before: int) -> None:
+    """Until more than `before` bot messages are shown (for replies that come without buttons)."""
+    page.wait_for_function("(n) => document.querySelectorAll('.lsg-bot').length > n", arg=before, timeout=TURN_MS)
+
+
+def card_count(page) -> int:
+    return page.locator(".lsg-card").count()
+
+
+def wait_turn(page, cards_before: int) -> None:
+    page.wait_for_function(TURN_DONE, arg=cards_before, timeout=TURN_MS)
+
+
+def type_message(page, text: str) -> None:
+    cards = card_count(page)
+    page.get_by_label("Your message to the assistant").fill(text)
+    page.keyboard.press("Enter")
+    wait_turn(page, cards)
+
+
+def click_reply(page, title: str) -> None:
+    cards = card_count(page)
+    page.locator(".lsg-quick-replies").get_by_role("button", name=title, exact=True).click()
+    wait_turn(page, cards)
+
+
+def transcript(page) -> List[str]:
+    return page.locator(".lsg-log > .lsg-msg").evaluate_all("nodes => nodes.map(n => n.innerText.trim())")
+
+
+def last_user_message(page) -> str:
+    return page.locator(".lsg-user p").last.inner_text().strip()
+
+
+def stored(page) -> Dict[str, Any]:
+    raw = page.evaluate("() => { const k = Object.keys(localStorage).find(k => k.startsWith('leg-symptom-widget:'));"
+                        " return k ? localStorage.getItem(k) : null; }")
+    assert raw, "the widget stored nothing in localStorage"
+    return json.loads(raw)
+
+
+def user_turns_on_server(stack, sender_id: str) -> int:
+    with sqlite3.connect(stack.tracker_db) as db:
+        return db.execute("SELECT COUNT(*) FROM events WHERE sender_id = ? AND type_name = 'user'",
+                          (sender_id,)).fetchone()[0]
+
+
+def restarted_on_server(stack, sender_id: str) -> bool:
+    with sqlite3.connect(stack.tracker_db) as db:
+        return db.execute("SELECT COUNT(*) FROM events WHERE sender_id = ? AND type_name = 'restart'",
+                          (sender_id,)).fetchone()[0] > 0
+
+
+def eventually(check, timeout: float = 10.0) -> bool:
+    """The tracker is saved just after the replies go out: poll a little."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
+
+
+def shoot(page, directory, name: str, card=None):
+    if card is not None:
+        card.evaluate("node => node.scrollIntoView({block: 'start'})")
+    path = directory / name
+    page.screenshot(path=str(path))
+    return path
+
+
+def assert_fits(page, width: int) -> None:
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    box = page.locator(".lsg-panel").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5
+
+
+# --------------------------------------------------------------------------- browser tests
+def test_typed_conversation_ends_on_the_assessment_card(page_factory, widget_stack, screenshots):
+    page = page_factory(1280)
+    open_demo(page, widget_stack)
+    assert "not a doctor" in " ".join(transcript(page))
+
+    # Typing indicator: shown in the same tick as the message leaves, gone once the bot answered.
+    shown = page.evaluate("""(text) => {
+        const input = document.querySelector('.lsg-input');
+        input.value = text;
+        input.form.requestSubmit();
+        return !document.querySelector('.lsg-typing').hidden;
+    }""", RLS_OPENING)
+    assert shown, "no typing indicator while waiting for the bot"
+    wait_turn(page, 0)
+
+    for _ in range(MAX_TURNS):
+        if card_count(page):
+            break
+        type_message(page, "yes")
+    card = page.locator(".lsg-card").last
+    card.wait_for()
+    assert page.locator(".lsg-typing").is_hidden()
+    assert card.get_attribute("data-triage") in {"emergency", "urgent", "routine", "self_care"}
+    first_cause = card.locator(".lsg-card-causes > li").first
+    assert first_cause.get_attribute("data-cause") == "restless_legs_syndrome"
+    assert "Restless legs" in first_cause.inner_text()
+    assert "Why:" in first_cause.inner_text()
+    assert "not a doctor" in card.locator(".lsg-card-disclaimer").inner_text()
+    assert card.locator(".lsg-card-route").inner_text().startswith("What to do:")
+    # Every message was announced through the log region.
+    assert page.locator(".lsg-log[role='log'][aria-live='polite']").count() == 1
+    shoot(page, screenshots, "widget-1280.png", card)
+
+
+def test_conversation_by_clicking_buttons_at_360px(page_factory, widget_stack, screenshots):
+    page = page_factory(360, 740)
+    open_demo(page, widget_stack)
+    assert_fits(page, 360)
+    type_message(page, "my legs shake at night")
+    for turn in range(MAX_TURNS):
+        if card_count(page):
+            break
+        if turn == 1:  # one answer keyboard-only: focus the button, press Enter
+            page.locator(".lsg-quick-reply", has_text="No").first.focus()
+            cards = card_count(page)
+            page.keyboard.press("Enter")
+            wait_turn(page, cards)
+        else:
+            click_reply(page, "No")
+    card = page.locator(".lsg-card").last
+    card.wait_for()
+    assert card.locator(".lsg-badge").inner_text().strip().lower() in {"emergency", "urgent", "routine", "self-care"}
+    user_said = [t for t in transcript(page) if t.startswith("You said")]
+    assert any("No" in t for t in user_said), "the button titles are shown as the user's answers"
+    # Follow-up buttons after the conclusion work too.
+    page.locator(".lsg-quick-replies").wait_for()
+    before = bot_count(page)
+    page.locator(".lsg-quick-replies").get_by_role("button", name="Why?").click()
+    wait_bot(page, before)
+    assert last_user_message(page) == "Why?"
+    assert_fits(page, 360)
+    shoot(page, screenshots, "widget-360.png", card)
+
+
+def test_emergency_message_shows_the_emergency_card(page_factory, widget_stack, screenshots):
+    page = page_factory(360, 740)
+    open_demo(page, widget_stack)
+    cards = card_count(page)
+    page.get_by_label("Your message to the assistant").fill(EMERGENCY)
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_function("(n) => document.querySelectorAll('.lsg-card').length > n", arg=cards, timeout=TURN_MS)
+    card = page.locator(".lsg-card").last
+    assert card.get_attribute("data-triage") == "emergency"
+    assert card.locator(".lsg-badge").inner_text().strip().lower() == "emergency"
+    text = card.inner_text()
+    assert "emergency number" in text
+    assert card.locator(".lsg-card-flags li").count() >= 1
+    shoot(page, screenshots, "widget-360-emergency.png", card)
+
+
+def test_reload_keeps_the_conversation(page_factory, widget_stack):
+    page = page_factory(1280)
+    open_demo(page, widget_stack)
+    type_message(page, "my legs shake at night")
+    before = transcript(page)
+    session_id = stored(page)["sessionId"]
+    assert session_id and eventually(lambda: user_turns_on_server(widget_stack, session_id) >= 2)  # greet + description
+
+    page.reload()
+    page.wait_for_selector(".lsg-root[data-connection='online']")
+    assert transcript(page) == before, "the rendered history is restored"
+    assert stored(page)["sessionId"] == session_id
+    page.locator(".lsg-quick-replies").wait_for()  # the open question can still be answered
+
+    click_reply(page, "No")
+    after = transcript(page)
+    assert len(after) > len(before)
+    assert not any("symptom guide for legs" in t for t in after[len(before):]), "no new greeting after a reload"
+    assert eventually(lambda: user_turns_on_server(widget_stack, session_id) >= 3), "the same server-side conversation goes on"
+
+
+def test_restart_button_and_keyboard_only_use(page_factory, widget_stack):
+    page = page_factory(1280)
+    open_demo(page, widget_stack)
+    type_message(page, "my legs shake at night")
+
+    session_id = stored(page)["sessionId"]
+    page.get_by_role("button", name="Start over").click()
+    # The screen is cleared at once; the bot's answer to /restart (or, when it says nothing,
+    # the greeting the widget asks for) follows.
+    assert page.locator(".lsg-bot").count() == 0
+    wait_bot(page, 0)
+    said = transcript(page)
+    assert said[0] == "New conversation"
+    assert not any("shake at night" in t for t in said), "the old conversation is cleared from the screen"
+    assert stored(page)["sessionId"] == session_id
+    assert eventually(lambda: restarted_on_server(widget_stack, session_id)), "/restart reached the server"
+
+    # Escape closes and gives focus back to the launcher; Enter reopens with focus in the input.
+    page.get_by_label("Your message to the assistant").focus()
+    page.keyboard.press("Escape")
+    assert page.locator(".lsg-panel").is_hidden()
+    assert page.evaluate("() => document.activeElement.classList.contains('lsg-launcher')")
+    page.keyboard.press("Enter")
+    assert page.locator(".lsg-panel").is_visible()
+    assert page.evaluate("() => document.activeElement.classList.contains('lsg-input')")
+    page.keyboard.type("thanks")
+    before = bot_count(page)
+    page.keyboard.press("Enter")
+    wait_bot(page, before)
+    assert last_user_message(page) == "thanks"
+
+
+# --------------------------------------------------------------------------- socket.io level
+def in_own_loop(scenario) -> None:
+    """Run an async scenario in a thread of its own: the module's sync Playwright owns this one's loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, scenario).result()
+
+
+async def collect(queue: "asyncio.Queue", until, timeout: float = 45) -> List[Dict[str, Any]]:
+    got: List[Dict[str, Any]] = []
+    async def drain():
+        while True:
+            got.append(await queue.get())
+            if until(got):
+                return
+    await asyncio.wait_for(drain(), timeout)
+    return got
+
+
+async def socket_client(stack, session_id: str, **connect_args):
+    import socketio
+
+    client = socketio.AsyncClient(reconnection=False)
+    # Polling: python-engineio's async websocket client needs aiohttp >= 3.10, Rasa pins 3.9.
+    messages: asyncio.Queue = asyncio.Queue()
+    confirmed: asyncio.Queue = asyncio.Queue()
+    client.on("bot_uttered", messages.put_nowait)
+    client.on("session_confirm", confirmed.put_nowait)
+    await client.connect(stack.url, socketio_path="/socket.io", transports=["polling"], **connect_args)
+    await client.emit("session_request", {"session_id": session_id})
+    assert await asyncio.wait_for(confirmed.get(), 15) == session_id
+    return client, messages
+
+
+def test_session_persistence_delivers_bot_messages(widget_stack):
+    """Rasa 3.6.21 never awaits enter_room: with session persistence no bot message would arrive."""
+    in_own_loop(_session_persistence_delivers_bot_messages(widget_stack))
+
+
+async def _session_persistence_delivers_bot_messages(widget_stack):
+    pytest.importorskip("socketio")
+    session_id = f"socket-test-{uuid.uuid4().hex}"
+    client, messages = await socket_client(widget_stack, session_id)
+    try:
+        await client.emit("user_uttered", {"message": EMERGENCY, "session_id": session_id})
+        got = await collect(messages, lambda got: any("custom" in m for m in got))
+    finally:
+        await client.disconnect()
+    assert any("emergency" in m.get("text", "").lower() for m in got)
+    custom = next(m["custom"] for m in got if "custom" in m)
+    assert custom["assessment"]["triage"] == "emergency"  # the DESIGN.md payload, under `custom`
+    assert custom["assessment"]["red_flags"]
+    assert custom["labels"]["triage"]["id"] == "emergency"
+    assert custom["labels"]["red_flags"]
+
+    # A second socket joining the same session (a reload, another tab) gets the replies too.
+    again, messages = await socket_client(widget_stack, session_id)
+    try:
+        await again.emit("user_uttered", {"message": "hello", "session_id": session_id})
+        got = await collect(messages, lambda got: any("symptom guide" in m.get("text", "") for m in got))
+        assert got
+    finally:
+        await again.disconnect()
+
+
+def test_a_message_for_another_session_is_dropped(widget_stack):
+    in_own_loop(_a_message_for_another_session_is_dropped(widget_stack))
+
+
+async def _a_message_for_another_session_is_dropped(widget_stack):
+    pytest.importorskip("socketio")
+    mine, theirs = f"mine-{uuid.uuid4().hex}", f"theirs-{uuid.uuid4().hex}"
+    client, messages = await socket_client(widget_stack, mine)
+    try:
+        await client.emit("user_uttered", {"message": "hello", "session_id": theirs})
+        await client.emit("user_uttered", {"message": "hello", "session_id": mine})
+        await collect(messages, lambda got: len(got) > 0)
+    finally:
+        await client.disconnect()
+    assert eventually(lambda: user_turns_on_server(widget_stack, mine) == 1)
+    assert user_turns_on_server(widget_stack, theirs) == 0
+
+
+def test_a_disallowed_origin_is_refused(widget_stack):
+    in_own_loop(_a_disallowed_origin_is_refused(widget_stack))
+
+
+async def _a_disallowed_origin_is_refused(widget_stack):
+    import socketio
+    import websockets
+
+    handshake = f"{widget_stack.url}/socket.io/?EIO=4&transport=polling"
+    refused = requests.get(handshake, headers={"Origin": REFUSED_ORIGIN}, timeout=10)
+    assert refused.status_code == 400
+    assert "not an accepted origin" in refused.text
+    allowed = requests.get(handshake, headers={"Origin": ALLOWED_ORIGIN}, timeout=10)
+    assert allowed.status_code == 200
+    assert allowed.headers.get("Access-Control-Allow-Origin") == ALLOWED_ORIGIN
+    same = requests.get(handshake, headers={"Origin": widget_stack.url}, timeout=10)
+    assert same.status_code == 200, "the server's own origin (the demo page) is always allowed"
+
+    # The websocket transport (what browsers use) is checked the same way.
+    ws_url = widget_stack.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    with pytest.raises(websockets.exceptions.InvalidStatusCode) as refusal:
+        async with websockets.connect(ws_url, origin=REFUSED_ORIGIN):
+            pass
+    assert refusal.value.status_code == 400
+    async with websockets.connect(ws_url, origin=ALLOWED_ORIGIN) as ws:
+        assert (await asyncio.wait_for(ws.recv(), 10)).startswith("0{")  # engine.io "open"
+
+    # And a socket.io client sending a refused Origin cannot connect; an allowed one can.
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await socket_client(widget_stack, "refused", headers={"Origin": REFUSED_ORIGIN})
+    client, _ = await socket_client(widget_stack, f"allowed-{uuid.uuid4().hex}", headers={"Origin": ALLOWED_ORIGIN})
+    await client.disconnect()
+
+
+def test_the_widget_files_are_served_by_the_rasa_server(widget_stack):
+    base = f"{widget_stack.url}/chat"
+    demo = requests.get(f"{base}/", timeout=10)
+    assert demo.status_code == 200 and 'src="widget.js"' in demo.text
+    assert requests.get(base, timeout=10, allow_redirects=False).headers["Location"].endswith("/chat/")
+    for name, kind in (("widget.js", "javascript"), ("widget.css", "css"), ("socket.io.min.js", "javascript")):
+        reply = requests.get(f"{base}/{name}", timeout=10)
+        assert reply.status_code == 200 and kind in reply.headers["Content-Type"], name
+    assert requests.get(f"{base}/../credentials.yml", timeout=10).status_code == 404
+    assert requests.get(f"{widget_stack.url}/", timeout=10).text.startswith("Hello from Rasa")

@@ -7,3 +7,4 @@ export LOG_LEVEL_MATPLOTLIB=ERROR
 export RASA_TELEMETRY_ENABLED=false
 export SQLALCHEMY_SILENCE_UBER_WARNING=1
 export MPLCONFIGDIR="${MPLCONFIGDIR:-/tmp/leg-triage-mpl}"
+RASA=".venv/bin/python -m bot.rasa_cli"   # the rasa command, minus library noise (bot/rasa_cli.py)

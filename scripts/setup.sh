@@ -18,3 +18,5 @@ if [ "$(cat "$VENV/.installed" 2>/dev/null)" != "$want" ]; then
   "$VENV/bin/python" -m pip install --quiet -r requirements.txt -c constraints.txt
   echo "$want" > "$VENV/.installed"
 fi
+# The widget's socket.io client (npm) and Debian's chromium for the browser tests.
+scripts/setup_web.sh

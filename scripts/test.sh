@@ -14,7 +14,7 @@ run_validate() {
   # --fail-on-warnings misses some warnings in Rasa 3.6 (e.g. an unused response), so any
   # warning the validator prints fails this step too.
   local out
-  out=$(.venv/bin/rasa data validate --fail-on-warnings 2>&1) || { echo "$out"; return 1; }
+  out=$($RASA data validate --fail-on-warnings 2>&1) || { echo "$out"; return 1; }
   if grep -E "UserWarning|WARNING" <<<"$out" | grep -v DeprecationWarning; then
     echo "rasa data validate printed warnings (above): fix them"; return 1
   fi
@@ -22,7 +22,7 @@ run_validate() {
 run_train() { scripts/train.sh; }
 run_stories() {
   step "test stories (NLU + dialogue), prediction errors fail"
-  .venv/bin/rasa test core --model models --stories tests/stories --fail-on-prediction-errors \
+  $RASA test core --model models --stories tests/stories --fail-on-prediction-errors \
     --out results --quiet
 }
 run_conversations() {

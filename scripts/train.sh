@@ -16,7 +16,7 @@ fi
 echo "==> training the model (about a minute on 2 cores)"
 mkdir -p models
 start=$(date +%s)
-.venv/bin/rasa train --fixed-model-name "leg-triage-$want" --out models --quiet
+$RASA train --fixed-model-name "leg-triage-$want" --out models --quiet
 echo "==> trained $model in $(( $(date +%s) - start )) s"
 # Keep only the model for the current inputs, so `rasa run --model models` loads the right one.
 find models -name 'leg-triage-*.tar.gz' ! -name "leg-triage-$want.tar.gz" -delete

@@ -12,6 +12,7 @@
  *   data-title         heading of the chat panel (default "Leg symptom guide")
  *   data-open          "true" to start with the panel open (first visit; later visits remember)
  *   data-init-payload  sent, unseen, when a new conversation is first opened (default /greet; "" for none)
+ *   data-restart-payload  sent by the "Start over" button (default /restart: Rasa resets the conversation)
  *
  * Protocol: the standard Rasa socket.io one (session_request / session_confirm, user_uttered /
  * bot_uttered with text, quick_replies or buttons, attachment, custom). The session id and the
@@ -32,12 +33,13 @@
     socketPath: data.socketPath || "/socket.io/",
     title: data.title || "Leg symptom guide",
     open: data.open === "true",
-    initPayload: data.initPayload === undefined ? "/greet" : data.initPayload
+    initPayload: data.initPayload === undefined ? "/greet" : data.initPayload,
+    restartPayload: data.restartPayload || "/restart"
   };
   var STORE_KEY = "leg-symptom-widget:" + options.server;
   var MAX_RECORDS = 200;
   var TYPING_TIMEOUT_MS = 45000;
-  var RESTART_QUIET_MS = 2500;
+  var RESTART_QUIET_MS = 1500;
 
   var LEVELS = {
     emergency: { word: "Emergency", title: "Get emergency help now" },
@@ -364,16 +366,16 @@
     send(text);
   }
 
-  // Rasa's default rule answers /restart with action_restart: the conversation is reset, and it
-  // says something only if the domain has an utter_restart response. If nothing comes back
-  // soon, greet the new conversation with the init payload.
+  // Rasa answers /restart with its action_restart: the conversation is reset on the server, and
+  // the bot says something only if the domain has an utter_restart response. If nothing comes
+  // back soon, greet the new conversation with the init payload.
   var restartTimer = null;
   function restart() {
     state.records = [{ from: "system", text: "New conversation" }];
     state.greeted = true;
     save();
     renderAll();
-    deliver("/restart");
+    deliver(options.restartPayload);
     clearTimeout(restartTimer);
     var mark = state.records.length;
     restartTimer = setTimeout(function () {
@@ -420,7 +422,12 @@
   if (!document.querySelector('link[href="' + stylesheet + '"]')) {
     document.head.appendChild(el("link", { rel: "stylesheet", href: stylesheet }));
   }
-  window.LegSymptomWidget = { open: function () { setOpen(true); }, close: function () { setOpen(false); }, restart: restart };
+  window.LegSymptomWidget = {
+    open: function () { setOpen(true); },
+    close: function () { setOpen(false); },
+    restart: restart,
+    get socket() { return socket; }
+  };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();

@@ -70,8 +70,8 @@ def page_factory(browser, widget_stack):
     """new_page(width) -> a page in a fresh browser context (own localStorage), demo page not yet opened."""
     contexts = []
 
-    def new_page(width: int = 1280, height: int = 800):
-        context = browser.new_context(viewport={"width": width, "height": height})
+    def new_page(width: int = 1280, height: int = 800, **context_options):
+        context = browser.new_context(viewport={"width": width, "height": height}, **context_options)
         context.set_default_timeout(30_000)
         contexts.append(context)
         return context.new_page()

@@ -123,7 +123,7 @@ class Stack:
     def action_server(self) -> Process:
         return Process(
             "actions",
-            [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(self.action_port)],
+            [sys.executable, "-m", "bot.rasa_cli", "run", "actions", "--actions", "actions", "--port", str(self.action_port)],
             self.workdir / "actions.log",
             self.env(),
         )
@@ -131,7 +131,7 @@ class Stack:
     def rasa_server(self) -> Process:
         return Process(
             "rasa",
-            [str(VENV_BIN / "rasa"), "run", "--model", str(self.model), "--endpoints", str(self.write_endpoints()),
+            [sys.executable, "-m", "bot.rasa_cli", "run", "--model", str(self.model), "--endpoints", str(self.write_endpoints()),
              "--credentials", str(self.credentials), "--port", str(self.rasa_port), "--interface", "127.0.0.1"],
             self.rasa_log,
             self.env(),

@@ -8,8 +8,11 @@ deleted instead of saved. The next message starts a brand-new conversation.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from rasa.core.tracker_store import SQLTrackerStore
+import sqlalchemy as sa
+import sqlalchemy.orm
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -30,6 +33,17 @@ def forget_requested(tracker: DialogueStateTracker) -> bool:
 
 class ForgetfulSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore (SQLite by default, PostgreSQL in production) + erase on request."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name != "sqlite":
+            # A database server restart leaves every pooled connection dead; without a ping on
+            # checkout the next requests fail one by one until the pool has been recycled.
+            # (With `login_db`, Rasa rebuilds the engine without its pool settings: set again here.)
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         if forget_requested(tracker):

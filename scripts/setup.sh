@@ -15,7 +15,9 @@ want=$(stamp_of)
 if [ "$(cat "$VENV/.installed" 2>/dev/null)" != "$want" ]; then
   echo "==> installing pinned dependencies into $VENV (first time: a few minutes, about 2 GB)"
   "$VENV/bin/python" -m pip install --quiet --upgrade "pip==24.0"
-  "$VENV/bin/python" -m pip install --quiet -r requirements.txt -c constraints.txt
+  # (the grep drops pip's "Location ... is ignored" lines that some registry mirrors cause)
+  "$VENV/bin/python" -m pip install --quiet -r requirements.txt -c constraints.txt 2>&1 \
+    | { grep -v "is ignored: it is neither a file nor a directory" || true; }
   echo "$want" > "$VENV/.installed"
 fi
 # The widget's socket.io client (npm) and Debian's chromium for the browser tests.

@@ -16,7 +16,7 @@ This channel:
   ``X-Telegram-Bot-Api-Secret-Token`` header is refused with 403;
 - answers malformed bodies with 400 and never lets an exception out as a 5xx (Telegram would
   redeliver the same update again and again);
-- maps Telegram commands (/start, /help, /restart) to intents and refuses other "/..." text
+- maps Telegram commands (/start, /help, /restart, /forget) to intents and refuses other "/..." text
   instead of letting users type intents;
 - sends buttons as an inline keyboard whose callback data fits Telegram's 64 bytes (longer
   payloads get a short code), and answers every callback query;
@@ -558,12 +558,14 @@ COMMANDS = {
     "start": START_PAYLOAD,
     "help": "/ask_capabilities",
     "restart": START_OVER_PAYLOAD,
+    "forget": "/delete_my_data",  # erases the conversation (bot.stores.ForgetfulSQLTrackerStore)
 }
 #: Shown in Telegram's command menu (setMyCommands).
 COMMAND_MENU = [
     {"command": "start", "description": "Start a check of your leg symptoms"},
     {"command": "restart", "description": "Start over"},
     {"command": "help", "description": "What this assistant can do"},
+    {"command": "forget", "description": "Delete this conversation from our records"},
 ]
 
 NON_TEXT_REPLY = "I can only read text messages. Please describe in words what your legs are doing."

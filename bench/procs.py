@@ -1,0 +1,202 @@
+"""Server processes for the bench: start, time the cold start, sample memory, stop.
+
+Memory is read from /proc without psutil: VmHWM (the kernel's peak resident set of a process,
+over its whole life, model loading included) and a background poll of VmRSS summed over the
+process tree (for multi-worker configurations, where Sanic forks worker processes).
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+QUIET_ENV = {
+    "TF_CPP_MIN_LOG_LEVEL": "3",
+    "TF_ENABLE_ONEDNN_OPTS": "0",
+    "LOG_LEVEL_LIBRARIES": "ERROR",
+    "RASA_TELEMETRY_ENABLED": "false",
+    "PYTHONWARNINGS": "ignore",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    "MPLCONFIGDIR": "/tmp/leg-triage-mpl",
+}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def base_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    env = dict(os.environ)
+    env.update(QUIET_ENV)
+    # the bench's rasa processes run bot.rasa_cli (our quiet `rasa`), from any directory
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.pop("SANIC_WORKERS", None)
+    env.update(extra or {})
+    return env
+
+
+def rasa_cmd(*args: str) -> List[str]:
+    return [PYTHON, "-m", "bot.rasa_cli", *args]
+
+
+# --------------------------------------------------------------------------- /proc
+def _status(pid: int) -> Dict[str, int]:
+    out: Dict[str, int] = {}
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith(("VmRSS:", "VmHWM:")):
+                    key, value = line.split(":", 1)
+                    out[key] = int(value.split()[0]) * 1024
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        pass
+    return out
+
+
+def process_tree(pid: int) -> List[int]:
+    """pid and all its descendants (children of every thread)."""
+    tree, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        tree.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo.extend(int(c) for c in fh.read().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return tree
+
+
+@dataclass
+class Server:
+    name: str
+    args: List[str]
+    cwd: Path
+    log: Path
+    env: Dict[str, str]
+    popen: Optional[subprocess.Popen] = None
+    started_at: float = 0.0
+    peak_tree_rss: int = 0  # bytes, max over polls of the sum of VmRSS over the process tree
+    hwm: Dict[int, int] = field(default_factory=dict)  # pid -> VmHWM bytes, last seen
+
+    def start(self) -> "Server":
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        out = open(self.log, "ab")
+        self.started_at = time.perf_counter()
+        self.popen = subprocess.Popen(self.args, cwd=self.cwd, stdout=out, stderr=subprocess.STDOUT, env=self.env,
+                                      start_new_session=True)
+        return self
+
+    @property
+    def pid(self) -> int:
+        assert self.popen is not None
+        return self.popen.pid
+
+    def alive(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def sample(self) -> None:
+        total = 0
+        for pid in process_tree(self.pid):
+            st = _status(pid)
+            total += st.get("VmRSS", 0)
+            if "VmHWM" in st:
+                self.hwm[pid] = max(self.hwm.get(pid, 0), st["VmHWM"])
+        self.peak_tree_rss = max(self.peak_tree_rss, total)
+
+    def memory(self) -> Dict[str, object]:
+        """Peak RSS: VmHWM of the process (single process), and for a process tree the peak of the
+        summed VmRSS (a little optimistic between polls, pessimistic for copy-on-write pages)."""
+        self.sample()
+        hwm_main = self.hwm.get(self.pid, 0)
+        return {
+            "processes": len(self.hwm),
+            "vmhwm_main_mb": round(hwm_main / 2**20, 1),
+            "vmhwm_max_mb": round(max(self.hwm.values(), default=0) / 2**20, 1),
+            "peak_tree_rss_mb": round(self.peak_tree_rss / 2**20, 1),
+            "peak_rss_mb": round((hwm_main if len(self.hwm) == 1 else self.peak_tree_rss) / 2**20, 1),
+        }
+
+    def stop(self) -> None:
+        if self.popen is None or self.popen.poll() is not None:
+            return
+        try:
+            os.killpg(self.popen.pid, signal.SIGTERM)  # our own session: the server and its workers
+        except ProcessLookupError:
+            return
+        try:
+            self.popen.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+            self.popen.wait()
+
+    def tail(self, n: int = 3000) -> str:
+        return self.log.read_text(errors="replace")[-n:] if self.log.exists() else ""
+
+
+class Sampler(threading.Thread):
+    """Polls the memory of some servers every `interval` seconds until stopped."""
+
+    def __init__(self, servers: List[Server], interval: float = 0.25) -> None:
+        super().__init__(daemon=True)
+        self.servers = servers
+        self.interval = interval
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            for s in self.servers:
+                if s.alive():
+                    s.sample()
+            self._stop_event.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(timeout=5)
+
+
+def wait_for_health(url: str, server: Server, timeout: float) -> float:
+    """Seconds from the server's process start until GET url answers 200."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not server.alive():
+            raise RuntimeError(f"{server.name} exited:\n{server.tail()}")
+        try:
+            if requests.get(url, timeout=2).ok:
+                return time.perf_counter() - server.started_at
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{server.name} did not come up in {timeout:.0f}s:\n{server.tail()}")
+
+
+def wait_for_first_answer(base_url: str, server: Server, text: str, timeout: float = 240.0) -> float:
+    """Seconds from the Rasa server's process start until a message gets a non-empty answer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not server.alive():
+            raise RuntimeError(f"{server.name} exited:\n{server.tail()}")
+        try:
+            r = requests.post(f"{base_url}/webhooks/rest/webhook", json={"sender": "bench-cold-start", "message": text},
+                              timeout=60)
+            if r.ok and r.json():
+                return time.perf_counter() - server.started_at
+        except (requests.RequestException, ValueError):
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{server.name} gave no answer in {timeout:.0f}s:\n{server.tail()}")

@@ -1,0 +1,247 @@
+"""What the user gets when something behind the assistant fails, and the input every channel gets.
+
+Rasa 3.6 leaves a user in silence in two situations:
+
+1. **A custom action fails** (the action server is down, restarting or answers 5xx).
+   ``RemoteAction.run`` raises a ``RasaException``; ``MessageProcessor._run_action`` logs it with a
+   stack trace and carries on with no events, so the turn ends with nothing sent.
+2. **The tracker store or the lock store fails** (PostgreSQL or Redis restarting).
+   ``Agent.handle_message`` raises; each channel handles that its own way (Rasa's REST channel
+   answers 200 with an empty list and logs the *message text*; socket.io sends nothing).
+
+Here both get the same friendly reply (``TROUBLE_REPLY``: having trouble, please try again in a
+moment), logged without any message text, and nothing about the conversation is lost: the next
+message, once the service is back, carries on where it was.
+
+Where, and why there
+--------------------
+- Failure 1 is handled by wrapping ``RemoteAction.run``: a failure other than
+  ``ActionExecutionRejection`` (which Rasa handles itself) returns one ``BotUttered`` with the
+  reply instead of raising. That is the narrowest point that knows *this* failed: the reply then
+  travels the ordinary way (``execute_side_effects`` -> the channel's output), so REST, the widget
+  and Telegram all show it, and it is kept in the tracker like any bot message. The slots are
+  untouched (the action's own events never arrived), so a pending question can simply be
+  answered again. The alternatives were worse: an output-channel wrapper cannot tell "the action
+  failed" from "the turn legitimately sends nothing" (``/restart`` is silent on purpose); a
+  processor subclass cannot be plugged into ``rasa run``; and Rasa 3.6's pluggy hooks
+  (``rasa/plugin.py``) are only discovered from the enterprise ``rasa_plus`` package and have no
+  hook around a failed action (``prefixing_custom_actions_response`` runs only on success).
+- Failure 2 and the input checks are handled by wrapping ``Agent.handle_message``: the single
+  point every channel's ``on_new_message`` reaches (``rasa.core.channels.channel.register``),
+  before the conversation lock is taken, so junk never costs a lock or a tracker read.
+
+Input checks (all channels)
+---------------------------
+- Lone surrogates become U+FFFD and control characters (NUL...) become spaces: spaCy cannot
+  encode the former, and neither belongs in the tracker store.
+- An empty or blank message gets ``EMPTY_REPLY``, and one over ``MAX_MESSAGE_CHARS`` (default
+  2000, env ``MAX_MESSAGE_CHARS``) gets ``TOO_LONG_REPLY``, without reaching the model (a 100 KB
+  message otherwise holds the event loop for seconds) or the tracker store.
+- Typed commands: ``/forget`` is the ``delete_my_data`` intent (``/delete_my_data``), as on
+  Telegram. Any other ``/something`` that is not a well-formed ``/intent`` or
+  ``/intent{"entity": "value"}`` of the domain is read as plain text without its slash: Rasa
+  would otherwise log the whole line in a warning ("Failed to parse arguments in line ...").
+
+``install()`` applies both wrappers once per process; ``bot.channels.rest.RestInput`` (the REST
+channel of credentials.yml, always on) calls it when Rasa builds the channels, so every server
+that has the REST channel has them, for every channel.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import re
+from typing import Any, Callable, Dict, List, Optional, Text
+
+logger = logging.getLogger(__name__)
+
+TROUBLE_REPLY = (
+    "Sorry, I'm having trouble on my side right now. Please try again in a moment. "
+    "If you think this is an emergency, don't wait: call your local emergency number now."
+)
+EMPTY_REPLY = (
+    "I didn't get any text. Tell me in a few words what your legs are doing, "
+    "for example: \"my legs twitch at night\"."
+)
+TOO_LONG_REPLY = (
+    "That message is too long for me to read (more than {limit} characters). Could you describe "
+    "what your legs are doing in a few sentences? If you think this is an emergency, call your "
+    "local emergency number now."
+)
+
+MAX_MESSAGE_CHARS_ENV = "MAX_MESSAGE_CHARS"
+DEFAULT_MAX_MESSAGE_CHARS = 2000
+
+#: Typed commands that are another intent's payload ("/forget" like Telegram's /forget).
+COMMAND_ALIASES = {"forget": "/delete_my_data"}
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# C0 controls except tab / newline / carriage return, DEL, and C1 controls.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_INTENT_PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z0-9_]+)(?P<entities>\{.*\})?$", re.DOTALL)
+_COMMAND_NAME = re.compile(r"^/+(?P<name>[^\s{@/]*)")
+
+_installed = False
+
+
+def max_message_chars() -> int:
+    try:
+        value = int(os.environ.get(MAX_MESSAGE_CHARS_ENV, "") or DEFAULT_MAX_MESSAGE_CHARS)
+    except ValueError:
+        return DEFAULT_MAX_MESSAGE_CHARS
+    return value if value > 0 else DEFAULT_MAX_MESSAGE_CHARS
+
+
+def clean_text(text: Any) -> Text:
+    """The message as the model should see it: a str, no lone surrogates, no control characters."""
+    if text is None:
+        return ""
+    if not isinstance(text, str):
+        text = str(text)
+    text = _SURROGATE.sub("\ufffd", text)
+    text = _CONTROL.sub(" ", text)
+    return text.strip()
+
+
+def _well_formed_payload(text: Text, intents: Any, entities: Any) -> bool:
+    match = _INTENT_PAYLOAD.match(text)
+    if not match or match.group("intent") not in intents:
+        return False
+    raw = match.group("entities")
+    if raw is None:
+        return True
+    try:
+        values = json.loads(raw)
+    except ValueError:
+        return False
+    return isinstance(values, dict) and all(name in entities for name in values)
+
+
+def rewrite_command(text: Text, domain: Any) -> Text:
+    """'/forget' -> '/delete_my_data'; a '/...' the domain does not know -> plain text."""
+    if not text.startswith("/"):
+        return text
+    name = _COMMAND_NAME.match(text).group("name")  # type: ignore[union-attr]
+    if name in COMMAND_ALIASES and text.lstrip("/").strip() == name:
+        return COMMAND_ALIASES[name]
+    if domain is not None and _well_formed_payload(text, set(domain.intents), set(domain.entities)):
+        return text
+    if domain is None and _INTENT_PAYLOAD.match(text):
+        return text
+    return text.lstrip("/").strip()
+
+
+class InputRefused(Exception):
+    """The message gets a fixed reply instead of reaching the assistant."""
+
+    def __init__(self, reply: Text) -> None:
+        super().__init__("input refused")
+        self.reply = reply
+
+
+def prepare_text(text: Any, domain: Any = None) -> Text:
+    """The text to hand to Rasa, or InputRefused with the reply for the user."""
+    cleaned = clean_text(text)
+    if not cleaned:
+        raise InputRefused(EMPTY_REPLY)
+    limit = max_message_chars()
+    if len(cleaned) > limit:
+        raise InputRefused(TOO_LONG_REPLY.format(limit=limit))
+    cleaned = rewrite_command(cleaned, domain)
+    if not cleaned:
+        raise InputRefused(EMPTY_REPLY)
+    return cleaned
+
+
+async def _tell(message: Any, text: Text) -> None:
+    output = getattr(message, "output_channel", None)
+    if output is None:
+        return
+    try:
+        await output.send_text_message(message.sender_id, text)
+    except Exception as error:  # the channel itself is failing: nothing more to do
+        logger.warning("Could not send a reply to the user (%s).", type(error).__name__)
+
+
+def _guard_handle_message(original: Callable) -> Callable:
+    @functools.wraps(original)
+    async def handle_message(self: Any, message: Any) -> Optional[List[Dict[Text, Any]]]:
+        try:
+            message.text = prepare_text(message.text, getattr(self, "domain", None))
+        except InputRefused as refused:
+            await _tell(message, refused.reply)
+            return None
+        if not self.is_ready():  # no model loaded (yet): Rasa would ignore the message in silence
+            logger.warning("A message arrived while no model is loaded; the user was asked to try again.")
+            await _tell(message, TROUBLE_REPLY)
+            return None
+        try:
+            return await original(self, message)
+        except Exception as error:
+            # The tracker store or the lock store is down (or another bug): never the text.
+            logger.error(
+                "Could not handle a message (%s: %s); the user was asked to try again.",
+                type(error).__module__ + "." + type(error).__name__, _short_reason(error),
+            )
+            await _tell(message, TROUBLE_REPLY)
+            return None
+
+    handle_message.__leg_triage_guard__ = True  # type: ignore[attr-defined]
+    return handle_message
+
+
+def _short_reason(error: BaseException) -> Text:
+    """A one-line reason that cannot contain user text: database and network errors only."""
+    module = type(error).__module__ or ""
+    if module.startswith(("sqlalchemy", "psycopg2", "redis", "aiohttp", "asyncio", "socket")) or isinstance(
+        error, (ConnectionError, TimeoutError, OSError)
+    ):
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        # SQLAlchemy appends the SQL and its parameters on later lines: the first line only.
+        return first_line[:300]
+    return "see the exception type"
+
+
+def friendly_failure_events(action_name: Text, error: BaseException) -> List[Any]:
+    from rasa.shared.core.events import BotUttered
+    from rasa.shared.exceptions import RasaException
+
+    # RasaException messages here are Rasa's own ("Couldn't connect to the server at ..."),
+    # never the user's text; anything else is summarised by its type.
+    reason = str(error) if type(error) is RasaException else type(error).__name__
+    logger.error("Custom action '%s' failed (%s); the user was asked to try again.", action_name, reason)
+    return [BotUttered(text=TROUBLE_REPLY, metadata={"leg_triage": "action_failed"})]
+
+
+def _guard_remote_action_run(original: Callable) -> Callable:
+    @functools.wraps(original)
+    async def run(self: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> List[Any]:
+        from rasa.core.actions.action import ActionExecutionRejection
+
+        try:
+            return await original(self, output_channel, nlg, tracker, domain)
+        except ActionExecutionRejection:
+            raise  # Rasa lets another policy predict: not a failure
+        except Exception as error:
+            return friendly_failure_events(self.name(), error)
+
+    run.__leg_triage_guard__ = True  # type: ignore[attr-defined]
+    return run
+
+
+def install() -> None:
+    """Wraps Agent.handle_message and RemoteAction.run (once per process)."""
+    global _installed
+    if _installed:
+        return
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.agent import Agent
+
+    if not getattr(Agent.handle_message, "__leg_triage_guard__", False):
+        Agent.handle_message = _guard_handle_message(Agent.handle_message)  # type: ignore[assignment]
+    if not getattr(RemoteAction.run, "__leg_triage_guard__", False):
+        RemoteAction.run = _guard_remote_action_run(RemoteAction.run)  # type: ignore[assignment]
+    _installed = True
+    logger.debug("Friendly failure replies and input checks installed.")

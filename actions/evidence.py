@@ -37,12 +37,15 @@ def apply_turn(
     intent: Optional[str],
     pending_question: Optional[str],
     known_features: Optional[Iterable[str]] = None,
+    excludes: Optional[Mapping[str, Iterable[str]]] = None,
 ) -> TurnUpdate:
     """Merge one user message into the evidence.
 
     A yes / no / not sure (intent affirm / deny / unsure) answers the pending question unless
     the message itself named that feature (then what it said wins: "no, only the left leg").
     Entity values the knowledge base does not know are dropped rather than trusted.
+    A feature said to be present makes the features it excludes absent ("actually it's only my
+    left leg" after "both legs"), unless the same message says otherwise.
     """
     said = features_in(entities)
     if known_features is not None:
@@ -55,6 +58,13 @@ def apply_turn(
         elif intent in ANSWER_BY_INTENT:
             said[pending_question] = ANSWER_BY_INTENT[intent]
             answered = True
+    implied = {
+        other: ABSENT
+        for feature, status in said.items() if status == PRESENT
+        for other in (excludes or {}).get(feature, ())
+        if other not in said
+    }
     merged = dict(evidence or {})
+    merged.update(implied)
     merged.update(said)
     return TurnUpdate(evidence=merged, mentioned=said, answered_pending=answered)

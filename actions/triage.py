@@ -36,6 +36,7 @@ class ActionTriageTurn(Action):
             intent,
             pending,
             known_features=kb.features,
+            excludes={f.id: f.excludes for f in kb.features.values() if f.excludes},
         )
         evidence = update.evidence
         asked = list(tracker.get_slot("asked") or [])

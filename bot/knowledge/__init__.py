@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable, Iterator, Mapping, Optional
@@ -72,6 +72,9 @@ class Feature:
     question: Optional[str]
     phrases: tuple[str, ...]
     sources: tuple[str, ...]
+    # Features that cannot be present together with this one (one leg / both legs): saying one
+    # makes the others absent. Declared once in features.yml, made symmetric on load.
+    excludes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -366,8 +369,9 @@ def _load_sources(directory: Path) -> dict[str, Source]:
 def _load_features(directory: Path, sources: Mapping[str, Source]) -> dict[str, Feature]:
     entries, _ = _read(directory, "features.yml", "features")
     out: dict[str, Feature] = {}
+    excludes: dict[str, set[str]] = {}
     for raw in entries:
-        e = _Entry("features.yml", raw, ("group", "label", "question", "phrases", "sources"))
+        e = _Entry("features.yml", raw, ("group", "label", "question", "phrases", "sources", "excludes"))
         group = e.text("group")
         if group not in FEATURE_GROUPS:
             e.fail(f"unknown group '{group}' (expected one of {', '.join(sorted(FEATURE_GROUPS))})")
@@ -380,7 +384,13 @@ def _load_features(directory: Path, sources: Mapping[str, Source]) -> dict[str, 
             phrases=phrases,
             sources=e.sources(sources),
         )
-    return out
+        excludes[e.id] = set(e.texts("excludes"))
+    for feature_id, others in excludes.items():
+        for other in others:
+            if other not in out or other == feature_id:
+                raise KnowledgeError("features.yml", feature_id, f"excludes unknown feature '{other}'")
+            excludes[other].add(feature_id)
+    return {fid: replace(f, excludes=tuple(sorted(excludes[fid]))) for fid, f in out.items()}
 
 
 def _load_levels(directory: Path, sources: Mapping[str, Source]) -> tuple[dict[str, TriageLevel], tuple[str, ...]]:

@@ -36,3 +36,16 @@ def test_unknown_feature_values_are_dropped():
     update = apply_turn({}, [feature("not_a_feature"), feature("cramp")], "describe_symptoms", None,
                         known_features={"cramp"})
     assert update.evidence == {"cramp": "present"}
+
+
+def test_a_feature_said_present_makes_its_exclusive_twin_absent():
+    excludes = {"one_leg": ["both_legs"], "both_legs": ["one_leg"]}
+    update = apply_turn({"both_legs": "present"}, [feature("one_leg")], "correct", None, excludes=excludes)
+    assert update.evidence == {"one_leg": "present", "both_legs": "absent"}
+
+
+def test_an_exclusive_twin_is_not_overridden_when_the_message_names_it():
+    excludes = {"one_leg": ["both_legs"], "both_legs": ["one_leg"]}
+    update = apply_turn({}, [feature("one_leg"), feature("both_legs", "absent")], "describe_symptoms", None,
+                        excludes=excludes)
+    assert update.evidence == {"one_leg": "present", "both_legs": "absent"}

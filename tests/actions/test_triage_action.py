@@ -72,13 +72,14 @@ async def test_after_eight_questions_it_concludes_with_the_payload_and_the_docto
 
 
 async def test_a_correction_after_the_conclusion_reassesses_without_new_questions():
-    evidence = {"shaking": "present", "at_rest": "present", "slowness_of_movement": "present", "one_leg": "absent"}
+    evidence = {"shaking": "present", "at_rest": "present", "slowness_of_movement": "present", "both_legs": "present"}
     concluded = {"evidence": evidence, "asked": ["one_leg"], "assessment": {"assessment": {"triage": "routine"}}}
     tracker = make_tracker("actually it's only my left leg", intent="correct", entities=[feature("one_leg")], slots=concluded)
     messages, events = await run_action(ActionTriageTurn(), tracker)
     (payload,) = payloads(messages)
     assert "one_leg" in payload["evidence"]["present"]
     assert slot_events(events)["evidence"]["one_leg"] == "present"
+    assert "both_legs" not in payload["evidence"]["present"]
     assert not any(m.get("buttons") == [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"},
                                         {"title": "Not sure", "payload": "/unsure"}] for m in messages)
 

@@ -24,6 +24,7 @@ BROKEN = {
     "unknown_triage_level_in_levels": ("triage_levels.yml", "very_urgent", "unknown triage level"),
     "cause_without_tip": ("tips.yml", "exercise_fatigue", "no tip"),
     "red_flag_feature_against_more_urgent_cause": ("causes.yml", "exercise_fatigue", "could lower the route"),
+    "unknown_feature_in_excludes": ("features.yml", "after_exercise", "excludes unknown feature 'before_exercise'"),
 }
 
 
@@ -67,3 +68,9 @@ def test_missing_file_names_the_file(fixture_kb_dir):
 
 def test_knowledge_error_is_a_value_error():
     assert issubclass(KnowledgeError, ValueError)
+
+
+def test_excludes_are_made_symmetric():
+    kb = load_knowledge()
+    assert "both_legs" in kb.features["one_leg"].excludes
+    assert "one_leg" in kb.features["both_legs"].excludes

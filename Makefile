@@ -3,11 +3,13 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PORT ?= 5005
 
-.PHONY: help setup model run test test-unit validate test-stories test-conversations clean
+.PHONY: help setup model run prod test test-unit validate test-stories test-conversations bench clean
 
 help:
 	@echo "make run    install (first time), train (when the data changed) and start on localhost:$(PORT)"
 	@echo "make test   unit tests, data validation, training, test stories, end-to-end conversations"
+	@echo "make prod   two Rasa replicas + action server behind nginx, PostgreSQL + Redis (docs/production.md)"
+	@echo "make bench  latency, throughput, memory and training time against a stock Rasa baseline"
 
 setup:
 	@scripts/setup.sh
@@ -20,6 +22,12 @@ run: model
 
 test: setup
 	@scripts/test.sh
+
+# Production topology: nginx (sticky) -> 2 Rasa replicas -> action server; PostgreSQL + Redis.
+# The load balancer listens on 8080 unless PORT is set in the environment.
+prod: model
+	@scripts/setup_prod.sh
+	@scripts/scale_out.sh
 
 # The steps of `make test`, one at a time.
 test-unit: setup

@@ -6,12 +6,17 @@ Rasa 3.6 leaves a user in silence in two situations:
    ``RemoteAction.run`` raises a ``RasaException``; ``MessageProcessor._run_action`` logs it with a
    stack trace and carries on with no events, so the turn ends with nothing sent.
 2. **The tracker store or the lock store fails** (PostgreSQL or Redis restarting).
-   ``Agent.handle_message`` raises; each channel handles that its own way (Rasa's REST channel
-   answers 200 with an empty list and logs the *message text*; socket.io sends nothing).
+   The lock store raises out of ``Agent.handle_message``; each channel handles that its own way
+   (Rasa's REST channel answers 200 with an empty list and logs the *message text*; socket.io
+   sends nothing). The tracker store is worse: Rasa wraps it in ``FailSafeTrackerStore``, which
+   on an error *retrieves nothing* and saves to a process-local ``InMemoryTrackerStore``. The
+   user's turn then runs on an empty conversation ("yes" with no question, the interview lost),
+   each replica grows its own diverging memory, and "delete my data" answers "erased" while the
+   database still holds everything.
 
 Here both get the same friendly reply (``TROUBLE_REPLY``: having trouble, please try again in a
-moment), logged without any message text, and nothing about the conversation is lost: the next
-message, once the service is back, carries on where it was.
+moment), logged without any message text, and nothing said before is lost: once the service is
+back, the next message carries on where the conversation was.
 
 Where, and why there
 --------------------
@@ -21,14 +26,24 @@ Where, and why there
   travels the ordinary way (``execute_side_effects`` -> the channel's output), so REST, the widget
   and Telegram all show it, and it is kept in the tracker like any bot message. The slots are
   untouched (the action's own events never arrived), so a pending question can simply be
-  answered again. The alternatives were worse: an output-channel wrapper cannot tell "the action
-  failed" from "the turn legitimately sends nothing" (``/restart`` is silent on purpose); a
-  processor subclass cannot be plugged into ``rasa run``; and Rasa 3.6's pluggy hooks
-  (``rasa/plugin.py``) are only discovered from the enterprise ``rasa_plus`` package and have no
-  hook around a failed action (``prefixing_custom_actions_response`` runs only on success).
+  answered again. The alternatives were worse: an output-channel wrapper cannot tell "the
+  action failed" from "the turn legitimately sends nothing" (``/restart`` is silent on
+  purpose); a processor subclass cannot be plugged into ``rasa run``; and Rasa 3.6's pluggy
+  hooks (``rasa/plugin.py``) are only discovered from the enterprise ``rasa_plus`` package and
+  have no hook around a failed action (``prefixing_custom_actions_response`` runs only on
+  success).
+  The same wrapper bounds the calls to the action server in flight (``ACTION_SERVER_CONCURRENCY``,
+  default 32: Rasa opens a new connection per call, and 200 at once overflow the action server's
+  listen backlog, which resets some of them) and retries a call once when its connection failed
+  (refused, reset, closed before the answer). Repeating is safe: the actions are pure, they
+  compute events from the tracker they are sent.
 - Failure 2 and the input checks are handled by wrapping ``Agent.handle_message``: the single
   point every channel's ``on_new_message`` reaches (``rasa.core.channels.channel.register``),
-  before the conversation lock is taken, so junk never costs a lock or a tracker read.
+  before the conversation lock is taken, so junk never costs a lock or a tracker read. For the
+  tracker store to fail instead of falling back, ``Agent._create_tracker_store`` builds the
+  ``FailSafeTrackerStore`` with its ``on_tracker_store_error`` callback set to re-raise (Rasa's
+  own constructor argument): the turn is refused as a whole, nothing is half-saved, and the user
+  is asked to try again, which works as soon as the database is back.
 
 Input checks (all channels)
 ---------------------------
@@ -42,17 +57,20 @@ Input checks (all channels)
   ``/intent{"entity": "value"}`` of the domain is read as plain text without its slash: Rasa
   would otherwise log the whole line in a warning ("Failed to parse arguments in line ...").
 
-``install()`` applies both wrappers once per process; ``bot.channels.rest.RestInput`` (the REST
-channel of credentials.yml, always on) calls it when Rasa builds the channels, so every server
-that has the REST channel has them, for every channel.
+``install()`` applies the three patches once per process. ``bot.channels.rest.RestInput`` (the
+REST channel of credentials.yml and credentials.telegram.yml, always on) calls it when Rasa
+builds the channels, before the model is loaded: every server with that channel has them, for
+all its channels, however it is started (``make run``, scripts/scale_out.sh, ``.venv/bin/rasa``).
 """
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import logging
 import os
 import re
+import weakref
 from typing import Any, Callable, Dict, List, Optional, Text
 
 logger = logging.getLogger(__name__)
@@ -73,6 +91,11 @@ TOO_LONG_REPLY = (
 
 MAX_MESSAGE_CHARS_ENV = "MAX_MESSAGE_CHARS"
 DEFAULT_MAX_MESSAGE_CHARS = 2000
+ACTION_CONCURRENCY_ENV = "ACTION_SERVER_CONCURRENCY"
+DEFAULT_ACTION_CONCURRENCY = 32
+ACTION_RETRY_DELAY_S = 0.25
+#: event loop -> its semaphore for the action server calls (Rasa runs one loop per process)
+_ACTION_SLOTS: "weakref.WeakKeyDictionary[Any, asyncio.Semaphore]" = weakref.WeakKeyDictionary()
 
 #: Typed commands that are another intent's payload ("/forget" like Telegram's /forget).
 COMMAND_ALIASES = {"forget": "/delete_my_data"}
@@ -193,15 +216,24 @@ def _guard_handle_message(original: Callable) -> Callable:
 
 
 def _short_reason(error: BaseException) -> Text:
-    """A one-line reason that cannot contain user text: database and network errors only."""
-    module = type(error).__module__ or ""
-    if module.startswith(("sqlalchemy", "psycopg2", "redis", "aiohttp", "asyncio", "socket")) or isinstance(
-        error, (ConnectionError, TimeoutError, OSError)
-    ):
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        # SQLAlchemy appends the SQL and its parameters on later lines: the first line only.
-        return first_line[:300]
+    """A one-line reason that cannot contain user text: from database and network errors only
+    (the error itself or what caused it, e.g. Redis under Rasa's LockError)."""
+    seen = set()
+    current: Optional[BaseException] = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, TrackerStoreUnavailable):
+            return str(current)
+        module = type(current).__module__ or ""
+        if module.startswith(_SAFE_ERROR_MODULES) or isinstance(current, (ConnectionError, TimeoutError)):
+            text = str(current).strip()
+            # SQLAlchemy appends the SQL (and, without hide_parameters, its parameters) on later lines.
+            return text.splitlines()[0][:300] if text else type(current).__name__
+        current = current.__cause__ or current.__context__
     return "see the exception type"
+
+
+_SAFE_ERROR_MODULES = ("sqlalchemy", "psycopg2", "redis", "aiohttp")
 
 
 def friendly_failure_events(action_name: Text, error: BaseException) -> List[Any]:
@@ -215,24 +247,88 @@ def friendly_failure_events(action_name: Text, error: BaseException) -> List[Any
     return [BotUttered(text=TROUBLE_REPLY, metadata={"leg_triage": "action_failed"})]
 
 
+def action_concurrency() -> int:
+    try:
+        value = int(os.environ.get(ACTION_CONCURRENCY_ENV, "") or DEFAULT_ACTION_CONCURRENCY)
+    except ValueError:
+        return DEFAULT_ACTION_CONCURRENCY
+    return max(1, value)
+
+
+def _action_slots() -> asyncio.Semaphore:
+    """The calls to the action server allowed at once, per event loop."""
+    loop = asyncio.get_running_loop()
+    slots = _ACTION_SLOTS.get(loop)
+    if slots is None:
+        slots = _ACTION_SLOTS[loop] = asyncio.Semaphore(action_concurrency())
+    return slots
+
+
+def is_connection_failure(error: BaseException) -> bool:
+    """The request never got a whole answer: refused, reset, or closed (not a timeout, not a 5xx)."""
+    import aiohttp
+
+    seen = set()
+    current: Optional[BaseException] = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (aiohttp.ClientConnectionError, ConnectionError)):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def _guard_remote_action_run(original: Callable) -> Callable:
     @functools.wraps(original)
     async def run(self: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> List[Any]:
         from rasa.core.actions.action import ActionExecutionRejection
 
-        try:
-            return await original(self, output_channel, nlg, tracker, domain)
-        except ActionExecutionRejection:
-            raise  # Rasa lets another policy predict: not a failure
-        except Exception as error:
-            return friendly_failure_events(self.name(), error)
+        async with _action_slots():
+            for attempt in (1, 2):
+                try:
+                    return await original(self, output_channel, nlg, tracker, domain)
+                except ActionExecutionRejection:
+                    raise  # Rasa lets another policy predict: not a failure
+                except Exception as error:
+                    if attempt == 1 and is_connection_failure(error):
+                        # Safe to repeat: the actions are pure (events computed from the tracker).
+                        logger.warning("Custom action '%s': the connection to the action server failed; "
+                                       "retrying once.", self.name())
+                        await asyncio.sleep(ACTION_RETRY_DELAY_S)
+                        continue
+                    return friendly_failure_events(self.name(), error)
+        return []  # not reached
 
     run.__leg_triage_guard__ = True  # type: ignore[attr-defined]
     return run
 
 
+class TrackerStoreUnavailable(RuntimeError):
+    """The tracker store failed: the turn is refused rather than run on an empty conversation."""
+
+
+def _fail_fast(error: Exception) -> None:
+    raise TrackerStoreUnavailable(f"{type(error).__name__}: {_short_reason(error)}") from error
+
+
+def create_fail_fast_tracker_store(store: Any, domain: Any) -> Any:
+    """Agent._create_tracker_store, with FailSafeTrackerStore's error callback re-raising."""
+    from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
+
+    if store is not None:
+        store.domain = domain
+        primary = store
+    else:
+        primary = InMemoryTrackerStore(domain)
+    return FailSafeTrackerStore(primary, on_tracker_store_error=_fail_fast)
+
+
+create_fail_fast_tracker_store.__leg_triage_guard__ = True  # type: ignore[attr-defined]
+
+
 def install() -> None:
-    """Wraps Agent.handle_message and RemoteAction.run (once per process)."""
+    """Wraps Agent.handle_message and RemoteAction.run, and makes the tracker store fail fast
+    (once per process)."""
     global _installed
     if _installed:
         return
@@ -241,6 +337,8 @@ def install() -> None:
 
     if not getattr(Agent.handle_message, "__leg_triage_guard__", False):
         Agent.handle_message = _guard_handle_message(Agent.handle_message)  # type: ignore[assignment]
+    if not getattr(Agent._create_tracker_store, "__leg_triage_guard__", False):
+        Agent._create_tracker_store = staticmethod(create_fail_fast_tracker_store)  # type: ignore[assignment]
     if not getattr(RemoteAction.run, "__leg_triage_guard__", False):
         RemoteAction.run = _guard_remote_action_run(RemoteAction.run)  # type: ignore[assignment]
     _installed = True

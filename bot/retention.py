@@ -120,18 +120,21 @@ def purge(store, days: int, now: Optional[float] = None, dry_run: bool = False) 
         if not dry_run:
             session.commit()
     total, _ = count(store)
-    return Purge(conversations=len(senders), events=erased_events, kept_conversations=total - (len(senders) if dry_run else 0))
+    kept = total - (len(senders) if dry_run else 0)
+    return Purge(conversations=len(senders), events=erased_events, kept_conversations=kept)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.retention", description=__doc__.split("\n\n")[0])
     parser.add_argument("--days", type=int, default=None,
-                        help=f"keep conversations active in the last N days (default: ${RETENTION_DAYS_ENV} or {DEFAULT_RETENTION_DAYS})")
+                        help=f"keep conversations active in the last N days "
+                             f"(default: ${RETENTION_DAYS_ENV} or {DEFAULT_RETENTION_DAYS})")
     parser.add_argument("--endpoints", default=DEFAULT_ENDPOINTS,
                         help=f"endpoints file naming the tracker store (default: {DEFAULT_ENDPOINTS})")
     parser.add_argument("--dry-run", action="store_true", help="count what would be erased, erase nothing")
     parser.add_argument("--check", action="store_true",
-                        help="connect to the store (creating the database and tables if missing) and count; erase nothing")
+                        help="connect to the store (creating the database and tables if missing) and count; "
+                             "erase nothing")
     args = parser.parse_args(argv)
     from bot.rasa_cli import silence_library_warnings
 
@@ -154,8 +157,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"retention: {error}", file=sys.stderr)
         return 2
     except Exception as error:  # database unreachable, bad credentials...
-        print(f"retention: the tracker store failed: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}",
-              file=sys.stderr)
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        print(f"retention: the tracker store failed: {type(error).__name__}: {reason}", file=sys.stderr)
         return 1
     verb = "would erase" if args.dry_run else "erased"
     print(f"retention ({days} days, {store.engine.dialect.name}): {verb} {result.conversations} conversations "

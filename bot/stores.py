@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 import sqlalchemy as sa
-import sqlalchemy.orm
+import sqlalchemy.orm  # noqa: F401  (makes sa.orm available)
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -36,14 +36,19 @@ class ForgetfulSQLTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Rebuild Rasa's engine with two options:
+        # - hide_parameters: SQLAlchemy puts a failed statement's parameters in its error
+        #   message, and Rasa logs that message; here the parameters are events (the user's words).
+        # - pool_pre_ping (PostgreSQL): a database restart leaves every pooled connection dead;
+        #   without a ping on checkout the next requests fail one by one until the pool is renewed.
+        # (With `login_db`, Rasa also rebuilds the engine without its pool settings: set again here.)
+        url = self.engine.url
+        options = dict(create_engine_kwargs(url), hide_parameters=True)
         if self.engine.dialect.name != "sqlite":
-            # A database server restart leaves every pooled connection dead; without a ping on
-            # checkout the next requests fail one by one until the pool has been recycled.
-            # (With `login_db`, Rasa rebuilds the engine without its pool settings: set again here.)
-            url = self.engine.url
-            self.engine.dispose()
-            self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
-            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+            options["pool_pre_ping"] = True
+        self.engine.dispose()
+        self.engine = sa.create_engine(url, **options)
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         if forget_requested(tracker):

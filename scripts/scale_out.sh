@@ -47,6 +47,8 @@ die() { echo "scale_out: $*" >&2; exit 1; }
 [ -x "$PY" ] || die "no .venv: run scripts/setup.sh (or make run) first"
 ls "$MODEL" >/dev/null 2>&1 || die "no model at $MODEL: run scripts/train.sh (make model) first"
 [[ "$REDIS_KEY_PREFIX" =~ ^[A-Za-z0-9]+$ ]] || die "REDIS_KEY_PREFIX must be letters and digits only"
+[[ "$RETENTION_DAYS" =~ ^[0-9]+$ ]] || die "RETENTION_DAYS must be a whole number of days (0: keep forever)"
+[[ "$REPLICA_PORTS $PORT $ACTION_PORT" =~ ^[0-9\ ]+$ ]] || die "PORT, ACTION_PORT and REPLICA_PORTS must be port numbers"
 read -r -a replica_ports <<<"$REPLICA_PORTS"
 [ ${#replica_ports[@]} -ge 1 ] || die "REPLICA_PORTS is empty"
 
@@ -80,7 +82,7 @@ trap 'stop; exit 130' INT
 trap 'stop; exit 143' TERM
 trap stop EXIT
 
-if [ "${RETENTION_DAYS:-0}" -gt 0 ] 2>/dev/null; then
+if [ "$RETENTION_DAYS" -gt 0 ]; then
   $PY -m bot.retention --endpoints "$ENDPOINTS" --days "$RETENTION_DAYS" 2>&1 | tee -a "$RUN_DIR/retention.log" \
     || echo "scale_out: the retention purge failed (above); starting anyway" >&2
   retention_loop() {   # then once a day while running

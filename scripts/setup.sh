@@ -22,3 +22,5 @@ if [ "$(cat "$VENV/.installed" 2>/dev/null)" != "$want" ]; then
 fi
 # The widget's socket.io client (npm) and Debian's chromium for the browser tests.
 scripts/setup_web.sh
+# nginx (and the PostgreSQL / Redis server packages if missing) for `make prod` and its tests.
+scripts/setup_prod.sh

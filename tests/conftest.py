@@ -7,7 +7,7 @@ import pytest
 
 from tests.support.servers import ROOT, Stack, latest_model
 
-CONVERSATION_DIRS = ("conversations", "channels")
+CONVERSATION_DIRS = ("conversations", "channels", "production")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import Any, Awaitable, Callable, Dict, Optional, Text, Union
+from typing import Any, Awaitable, Callable, Dict, Text, Union
 
 import rasa.utils.endpoints
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -101,10 +101,9 @@ class RestInput(RasaRestInput):
                 return response.json({"error": str(error)}, status=400)
             input_channel = body["input_channel"] or self.name()
             if rasa.utils.endpoints.bool_arg(request, "stream", default=False):
-                return response.stream(
-                    self.stream_response(on_new_message, body["message"], body["sender"], input_channel, body["metadata"]),
-                    content_type="text/event-stream",
-                )
+                stream = self.stream_response(on_new_message, body["message"], body["sender"], input_channel,
+                                              body["metadata"])
+                return response.stream(stream, content_type="text/event-stream")
             collector = CollectingOutputChannel()
             message = UserMessage(body["message"], collector, body["sender"], input_channel=input_channel,
                                   metadata=body["metadata"])

@@ -21,14 +21,13 @@ import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List
 
 import pytest
 
 from tests.channels.telegram_support import BOT_USERNAME, SECRET, TOKEN, WEBHOOK_URL, FakeBotApi
 from tests.production.support import (
     PROD_CREDENTIALS,
-    REDIS_TEST_DB,
     ConfiguredStack,
     PrivatePostgres,
     PrivateRedis,
@@ -37,6 +36,7 @@ from tests.production.support import (
     delete_redis_keys,
     drop_database,
     prod_env,
+    require_nginx,
     require_postgres,
     require_redis,
 )
@@ -66,6 +66,7 @@ class ScaleOutStack:
 
 
 def start_scale_out(workdir: Path) -> ScaleOutStack:
+    require_nginx()
     require_postgres()
     require_redis()
     db_name = create_database()

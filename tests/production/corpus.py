@@ -5,6 +5,7 @@ Each entry: (name, text). Every one must get a 2xx, a sensible answer (some text
 """
 from __future__ import annotations
 
+import re
 from typing import List, Tuple
 
 HOSTILE: List[Tuple[str, str]] = [
@@ -34,17 +35,17 @@ HOSTILE: List[Tuple[str, str]] = [
     ("emoji in text", "my legs \U0001F9B5 shake \U0001F631 at night"),
     ("zwj family emoji", "\U0001F468\u200d\U0001F469\u200d\U0001F467\u200d\U0001F466"),
     ("flags", "\U0001F1EB\U0001F1F7\U0001F1E9\U0001F1EA"),
-    ("arabic (rtl)", "\u0633\u0627\u0642\u064a \u062a\u0631\u062a\u062c\u0641 \u0641\u064a \u0627\u0644\u0644\u064a\u0644"),
-    ("hebrew (rtl)", "\u05d4\u05e8\u05d2\u05dc\u05d9\u05d9\u05dd \u05e9\u05dc\u05d9 \u05e8\u05d5\u05e2\u05d3\u05d5\u05ea"),
+    ("arabic (rtl)", "ساقي ترتجف في الليل"),
+    ("hebrew (rtl)", "הרגליים שלי רועדות"),
     ("right-to-left override", "\u202eTHGIN TA EKAHS SGEL YM"),
-    ("mixed direction", "my legs \u05e8\u05d5\u05e2\u05d3\u05d5\u05ea at night \u0644\u064a\u0644"),
+    ("mixed direction", "my legs רועדות at night ليل"),
     ("french", "mes jambes tremblent la nuit"),
     ("german", "Meine Beine zittern nachts"),
     ("spanish", "me tiemblan las piernas por la noche"),
-    ("chinese", "\u6211\u7684\u817f\u665a\u4e0a\u53d1\u6296"),
-    ("japanese", "\u79c1\u306e\u8db3\u304c\u9707\u3048\u308b"),
-    ("russian", "\u041c\u043e\u0438 \u043d\u043e\u0433\u0438 \u0434\u0440\u043e\u0436\u0430\u0442 \u043d\u043e\u0447\u044c\u044e"),
-    ("hindi", "\u092e\u0947\u0930\u0947 \u092a\u0948\u0930 \u0915\u093e\u0902\u092a\u0924\u0947 \u0939\u0948\u0902"),
+    ("chinese", "我的腿晚上发抖"),
+    ("japanese", "私の足が震える"),
+    ("russian", "Мои ноги дрожат ночью"),
+    ("hindi", "मेरे पैर कांपते हैं"),
     ("combining marks", "Z\u0338\u0321\u0322\u0347a\u0336l\u0337g\u0335o\u0334 legs"),
     ("fullwidth", "\uff4d\uff59 \uff4c\uff45\uff47\uff53 \uff53\uff48\uff41\uff4b\uff45"),
     # structured text
@@ -86,9 +87,11 @@ SURROGATES: List[Tuple[str, str]] = [
 ALL = HOSTILE + SURROGATES
 
 #: Telegram cannot deliver an empty or blank message, nor one over 4096 characters: the webhook
-#: never sees those, so they are not sent that way.
+#: never sees those, so they are not sent that way. A "/command@name" is addressed to another bot
+#: (groups): the channel ignores it by design, so it gets no answer either.
 TELEGRAM_MAX = 4096
 
 
 def telegram_can_carry(text: str) -> bool:
-    return bool(text.strip()) and len(text) <= TELEGRAM_MAX
+    addressed_elsewhere = re.match(r"^/\w+@", text.strip()) is not None
+    return bool(text.strip()) and len(text) <= TELEGRAM_MAX and not addressed_elsewhere

@@ -48,6 +48,11 @@ def unavailable(what: str) -> None:
     pytest.skip(message)
 
 
+def require_nginx() -> None:
+    if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
+        unavailable("nginx is not installed")
+
+
 # --------------------------------------------------------------------------- PostgreSQL
 def pg_connect(dbname: str = "postgres", port: int = PG_PORT, host: str = PG_HOST):
     import psycopg2
@@ -185,7 +190,14 @@ class PrivateRedis:
         import redis
 
         client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=2)
-        wait_until(lambda: client.ping(), 30, "private redis-server", self.popen, self.log)
+
+        def answers() -> bool:
+            try:
+                return bool(client.ping())
+            except redis.RedisError:
+                return False
+
+        wait_until(answers, 30, "private redis-server", self.popen, self.log)
 
     def stop(self) -> None:
         if self.popen and self.popen.poll() is None:
@@ -317,12 +329,6 @@ class ScaleOut:
             except ProcessLookupError:
                 pass
             self.popen.wait(10)
-
-    def logs(self) -> str:
-        texts = []
-        for path in sorted(self.run_dir.glob("*.log")) + [self.log]:
-            texts.append(path.read_text(errors="replace"))
-        return "\n".join(texts)
 
     def keep_logs(self, destination: Path) -> None:
         destination.mkdir(parents=True, exist_ok=True)

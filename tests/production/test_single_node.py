@@ -60,7 +60,7 @@ def sensible(said: Sequence[str]) -> Optional[str]:
     said = [s for s in said if s]
     if not said:
         return "no reply"
-    if any(s == resilience.TROUBLE_REPLY for s in said):
+    if any(s in (resilience.TROUBLE_REPLY, tg.ERROR_REPLY) for s in said):
         return "the 'having trouble' reply"
     if any(FAILURE_WORDS.search(s) for s in said):
         return f"an error in the reply: {said}"
@@ -133,8 +133,6 @@ def test_hostile_inputs_over_the_telegram_webhook_get_sensible_answers(single_no
         if status != 200:
             problems.append(f"{name}: HTTP {status}")
             continue
-        if text.strip().startswith("/") and said == [tg.UNKNOWN_COMMAND_REPLY]:
-            continue  # Telegram's own rule: users cannot type intents
         wrong = sensible(said)
         if wrong:
             problems.append(f"{name}: {wrong}")
@@ -243,7 +241,7 @@ def test_the_http_api_is_off_by_default(single_node):
     url = single_node.stack.url
     chat = Chat(url)
     chat.say("hello")
-    for path in (f"/conversations/{chat.sender}/tracker", "/status", "/version/../conversations/x/tracker"):
+    for path in (f"/conversations/{chat.sender}/tracker", "/status", "/domain"):
         assert requests.get(url + path, timeout=10).status_code in (403, 404), path
     assert requests.post(f"{url}/conversations/{chat.sender}/messages",
                          json={"text": "hi", "sender": "user"}, timeout=10).status_code in (403, 404)
@@ -312,7 +310,8 @@ def test_200_concurrent_conversations_without_errors_or_cross_talk(single_node):
     assert not problems, f"{len(problems)} problems, e.g.:\n" + "\n".join(problems[:20])
     with sqlite3.connect(single_node.stack.tracker_db) as db:
         conversations, user_turns = db.execute(
-            "SELECT COUNT(DISTINCT sender_id), COUNT(*) FROM events WHERE sender_id LIKE 'load-%' AND type_name = 'user'"
+            "SELECT COUNT(DISTINCT sender_id), COUNT(*) FROM events "
+            "WHERE sender_id LIKE 'load-%' AND type_name = 'user'"
         ).fetchone()
     assert (conversations, user_turns) == (CONVERSATIONS, CONVERSATIONS * TURNS)
 
@@ -373,7 +372,7 @@ def test_logs_hold_no_message_text_or_entity_values(single_node):
     chat.say(f"why? {MARKER}")
     run_async(_widget_says(url, f"{MARKER} my hands and legs tremble after coffee"), 120)
     telegram_say(single_node, random.randint(10**8, 10**9), f"{MARKER} painful cramps in my calf at night")
-    post_rest(url, {"sender": f"{MARKER}-sender", "message": f"/greet{{not json {MARKER}"})
+    post_rest(url, {"sender": "log-check", "message": f"/greet{{not json {MARKER}"})
     post_rest(url, {"sender": "x", "message": f"/{MARKER}"})
 
     logs = single_node.stack.rasa_log.read_text(errors="replace")

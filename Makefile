@@ -39,5 +39,9 @@ test-stories: model
 test-conversations: model
 	@scripts/test.sh conversations
 
+# Benchmark against the stock `rasa init` bot (~10-13 min on 2 cores; not part of `make test`).
+bench: model
+	@scripts/bench.sh
+
 clean:
 	rm -rf models results .pytest_cache

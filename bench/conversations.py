@@ -11,7 +11,7 @@ Baseline: the stock `rasa init` assistant's own greet / mood conversation (its s
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Sequence
 
 MAX_TURNS = 12  # the interview asks at most 8 questions; a few turns of slack

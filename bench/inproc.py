@@ -146,7 +146,7 @@ def main() -> None:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", required=True)
-    parser.add_argument("--baseline-model")
+    parser.add_argument("--baseline-model", help="also time the baseline's NLU (its model load takes minutes)")
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
 

@@ -67,6 +67,41 @@ def _status(pid: int) -> Dict[str, int]:
     return out
 
 
+def _pss(pid: int) -> int:
+    """Proportional set size (shared pages split between the processes sharing them), bytes."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        pass
+    return 0
+
+
+def cpu_seconds(pids: List[int]) -> float:
+    """User + system CPU time of these processes (from /proc/<pid>/stat), in seconds."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+        except (FileNotFoundError, ProcessLookupError, PermissionError, IndexError, ValueError):
+            continue
+    return total / tick
+
+
+def machine_cpu() -> tuple:
+    """(busy, total) jiffies of all CPUs since boot, from /proc/stat."""
+    with open("/proc/stat") as fh:
+        values = [int(v) for v in fh.readline().split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    total = sum(values[:8])  # guest time is already counted in user
+    return total - idle, total
+
+
 def process_tree(pid: int) -> List[int]:
     """pid and all its descendants (children of every thread)."""
     tree, todo = [], [pid]
@@ -92,6 +127,7 @@ class Server:
     popen: Optional[subprocess.Popen] = None
     started_at: float = 0.0
     peak_tree_rss: int = 0  # bytes, max over polls of the sum of VmRSS over the process tree
+    peak_tree_pss: int = 0  # bytes, max over polls of the sum of Pss (multi-process trees only)
     hwm: Dict[int, int] = field(default_factory=dict)  # pid -> VmHWM bytes, last seen
 
     def start(self) -> "Server":
@@ -110,26 +146,36 @@ class Server:
     def alive(self) -> bool:
         return self.popen is not None and self.popen.poll() is None
 
-    def sample(self) -> None:
+    def sample(self, pss: bool = True) -> None:
         total = 0
-        for pid in process_tree(self.pid):
+        tree = process_tree(self.pid)
+        for pid in tree:
             st = _status(pid)
             total += st.get("VmRSS", 0)
             if "VmHWM" in st:
                 self.hwm[pid] = max(self.hwm.get(pid, 0), st["VmHWM"])
         self.peak_tree_rss = max(self.peak_tree_rss, total)
+        if pss and len(tree) > 1:  # forked workers share pages: the sum of RSS counts them twice, Pss does not
+            self.peak_tree_pss = max(self.peak_tree_pss, sum(_pss(p) for p in tree))
+
+    def cpu(self) -> float:
+        """CPU seconds used so far by the server and its worker processes."""
+        return cpu_seconds(process_tree(self.pid))
 
     def memory(self) -> Dict[str, object]:
-        """Peak RSS: VmHWM of the process (single process), and for a process tree the peak of the
-        summed VmRSS (a little optimistic between polls, pessimistic for copy-on-write pages)."""
+        """Peak memory. One process: VmHWM, the kernel's exact peak RSS. A tree (Sanic workers
+        forked from a main process): the largest single VmHWM, and the peak over the polls of the
+        summed VmRSS (counts copy-on-write pages once per process) and of the summed Pss."""
         self.sample()
         hwm_main = self.hwm.get(self.pid, 0)
+        mb = lambda b: round(b / 2**20, 1)  # noqa: E731
         return {
             "processes": len(self.hwm),
-            "vmhwm_main_mb": round(hwm_main / 2**20, 1),
-            "vmhwm_max_mb": round(max(self.hwm.values(), default=0) / 2**20, 1),
-            "peak_tree_rss_mb": round(self.peak_tree_rss / 2**20, 1),
-            "peak_rss_mb": round((hwm_main if len(self.hwm) == 1 else self.peak_tree_rss) / 2**20, 1),
+            "vmhwm_main_mb": mb(hwm_main),
+            "vmhwm_max_mb": mb(max(self.hwm.values(), default=0)),
+            "peak_tree_rss_mb": mb(self.peak_tree_rss),
+            "peak_tree_pss_mb": mb(self.peak_tree_pss) if len(self.hwm) > 1 else mb(hwm_main),
+            "peak_rss_mb": mb(hwm_main if len(self.hwm) == 1 else max(self.hwm.values())),
         }
 
     def stop(self) -> None:
@@ -159,10 +205,13 @@ class Sampler(threading.Thread):
         self._stop_event = threading.Event()
 
     def run(self) -> None:
+        n = 0
         while not self._stop_event.is_set():
             for s in self.servers:
                 if s.alive():
-                    s.sample()
+                    # Pss (smaps_rollup) costs the kernel a page-table walk: every 2 s only
+                    s.sample(pss=n % 8 == 0)
+            n += 1
             self._stop_event.wait(self.interval)
 
     def stop(self) -> None:

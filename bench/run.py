@@ -12,7 +12,8 @@ Steps (everything in a temp dir; models/ and var/ are never touched):
        - baseline: the trained init project, its own greet/mood conversations, in-memory stores;
        - ours: the newest models/*.tar.gz, its action server, SQLite tracker store (the default
          topology of endpoints.yml), realistic symptom interviews (bench.conversations);
-       - ours, scaled: bench/scaled.md (Sanic workers + Redis lock store + PostgreSQL tracker store);
+       - ours, scaled: Sanic workers + Redis lock store + PostgreSQL tracker store (endpoints_ours,
+         docs/performance.md);
   3. in-process timings (bench.inproc): engine assess / next_question, the extractor, NLU parse;
   4. one table (ratios ours/baseline, targets PASS/MISS) on stdout, everything in results/bench.json.
 
@@ -30,7 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from bench.load import load
 from bench.procs import (
@@ -39,7 +40,9 @@ from bench.procs import (
     Sampler,
     Server,
     base_env,
+    cpu_seconds,
     free_port,
+    machine_cpu,
     rasa_cmd,
     wait_for_first_answer,
     wait_for_health,
@@ -81,6 +84,26 @@ def timed_run(args: List[str], cwd: Path, env: Dict[str, str], logfile: Path) ->
     return seconds
 
 
+def component_times(logfile: Path) -> Dict[str, float]:
+    """Seconds per trained graph component, from Rasa's training log (1 s resolution)."""
+    import re
+    from datetime import datetime
+
+    pattern = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) .*(Starting to train|Finished training) component '([^']+)'")
+    started: Dict[str, datetime] = {}
+    out: Dict[str, float] = {}
+    for line in logfile.read_text(errors="replace").replace("\r", "\n").splitlines():
+        m = pattern.search(line)
+        if not m:
+            continue
+        when = datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S")
+        if m.group(2).startswith("Starting"):
+            started[m.group(3)] = when
+        elif m.group(3) in started:
+            out[m.group(3)] = (when - started.pop(m.group(3))).total_seconds()
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
 def train_baseline(tmp: Path) -> Dict[str, Any]:
     project = tmp / "baseline"
     project.mkdir()
@@ -89,18 +112,21 @@ def train_baseline(tmp: Path) -> Dict[str, Any]:
     seconds = timed_run(rasa_cmd("init", "--no-prompt", "--init-dir", str(project)), tmp, env, tmp / "train-baseline.log")
     model = next((project / "models").glob("*.tar.gz"))
     log(f"  baseline trained in {seconds:.1f} s")
-    return {"seconds": round(seconds, 1), "project": str(project), "model": str(model)}
+    return {"seconds": round(seconds, 1), "project": str(project), "model": str(model),
+            "components_s": component_times(tmp / "train-baseline.log")}
 
 
 def train_ours(tmp: Path) -> Dict[str, Any]:
     out = tmp / "ours-models"
     env = base_env({"RASA_CACHE_DIRECTORY": str(tmp / "cache-ours")})
     log("training ours from scratch (rasa train --out <tmp>)")
-    seconds = timed_run(rasa_cmd("train", "--out", str(out), "--fixed-model-name", "bench", "--quiet"), ROOT, env,
+    seconds = timed_run(rasa_cmd("train", "--out", str(out), "--fixed-model-name", "bench"), ROOT, env,
                         tmp / "train-ours.log")
-    log(f"  ours trained in {seconds:.1f} s")
+    components = component_times(tmp / "train-ours.log")
+    log(f"  ours trained in {seconds:.1f} s (slowest: "
+        + ", ".join(f"{k} {v:.0f} s" for k, v in list(components.items())[:3]) + ")")
     shutil.rmtree(out, ignore_errors=True)  # served: the newest models/*.tar.gz, as `make run`
-    return {"seconds": round(seconds, 1)}
+    return {"seconds": round(seconds, 1), "components_s": components}
 
 
 # --------------------------------------------------------------------------- configurations
@@ -115,6 +141,27 @@ def postgres_db(name: str) -> str:
         cur.execute(f'CREATE DATABASE "{name}"')
     conn.close()
     return name
+
+
+def postgres_ok() -> bool:
+    try:
+        postgres_backends("postgres")
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def drop_postgres_db(name: str) -> None:
+    import psycopg2
+
+    try:
+        conn = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres", connect_timeout=5)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.close()
+    except Exception as e:  # noqa: BLE001 - best effort: the next run drops it anyway
+        log(f"could not drop the PostgreSQL database {name}: {e}")
 
 
 def redis_ok() -> bool:
@@ -178,13 +225,20 @@ def measure(name: str, bot: str, workdir: Path, model: Path, cwd: Path, endpoint
         url = f"http://127.0.0.1:{port}"
         log(f"{name}: starting (cold start = process start to first answer)")
         out["cold_start_s"] = round(wait_for_first_answer(url, rasa, "hello"), 2)
-        if rasa_workers > 1:
-            # every worker loads the model: wait until a burst of requests is answered by all of them
-            load(url, bot, users=2 * rasa_workers, turns=8 * rasa_workers)
+        if rasa_workers > 1:  # every worker loads the model: wait for all of them
+            deadline = time.monotonic() + 300
+            while rasa.tail(10**7).count("Rasa server is up and running") < rasa_workers:
+                if time.monotonic() > deadline or not rasa.alive():
+                    raise RuntimeError(f"{name}: not all {rasa_workers} workers came up:\n{rasa.tail()}")
+                time.sleep(0.5)
+            out["all_workers_up_s"] = round(time.perf_counter() - rasa.started_at, 2)
+        pg_pids = None
+        if with_actions and rasa_workers > 1:
+            pg_pids = lambda: postgres_backends("bench_trackers")  # noqa: E731
         log(f"{name}: up in {out['cold_start_s']} s; warm-up")
         load(url, bot, users=4, turns=60)
         log(f"{name}: 1 user, {turns_1} turns")
-        out["load_1"] = load(url, bot, users=1, turns=turns_1).summary()
+        out["load_1"] = run_phase(servers, url, bot, 1, turns_1, pg_pids)
         log(f"{name}:   p50 {out['load_1']['p50_ms']} ms, {out['load_1']['throughput_tps']} turns/s")
         log(f"{name}: {users} users, {turns_n} turns")
         prof = None
@@ -192,7 +246,7 @@ def measure(name: str, bot: str, workdir: Path, model: Path, cwd: Path, endpoint
             prof = start_profile(rasa, profile / f"{name}-rasa.svg")
             if actions is not None:
                 prof = [prof, start_profile(actions, profile / f"{name}-actions.svg")]
-        out["load_n"] = load(url, bot, users=users, turns=turns_n).summary()
+        out["load_n"] = run_phase(servers, url, bot, users, turns_n, pg_pids)
         if prof is not None:
             for p in prof if isinstance(prof, list) else [prof]:
                 stop_profile(p)
@@ -208,6 +262,52 @@ def measure(name: str, bot: str, workdir: Path, model: Path, cwd: Path, endpoint
     finally:
         for s in reversed(servers):
             s.stop()
+    return out
+
+
+def postgres_backends(db: str) -> List[int]:
+    """PIDs of the PostgreSQL backends connected to database `db` (the scaled tracker store)."""
+    import psycopg2
+
+    conn = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres", connect_timeout=5)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (db,))
+            return [row[0] for row in cur.fetchall()]
+    finally:
+        conn.close()
+
+
+def run_phase(servers: List[Server], url: str, bot: str, users: int, turns: int,
+              pg_pids: Optional[Callable[[], List[int]]] = None) -> Dict[str, Any]:
+    """One load run, plus the CPU time each server used per turn (robust to a busy machine:
+    it counts what the servers themselves burn, not the wall clock)."""
+    before = {s.name: s.cpu() for s in servers}
+    pg_before = {p: cpu_seconds([p]) for p in pg_pids()} if pg_pids else {}
+    busy0, total0 = machine_cpu()
+    self0 = sum(os.times()[:2])
+    result = load(url, bot, users=users, turns=turns)
+    busy1, total1 = machine_cpu()
+    out = result.summary()
+    ncpu = os.cpu_count() or 1
+    wall = max(result.seconds, 1e-9)
+    ours = 0.0
+    for s in servers:
+        used = s.cpu() - before[s.name]
+        ours += used
+        out[f"cpu_ms_per_turn_{s.name}"] = round(used / max(1, result.turns) * 1000, 2)
+    if pg_pids:  # the PostgreSQL backends of the tracker store (connections opened during the run: all their CPU)
+        pg_used = sum(cpu_seconds([p]) - pg_before.get(p, 0.0) for p in pg_pids())
+        ours += pg_used
+        out["cpu_ms_per_turn_postgres"] = round(pg_used / max(1, result.turns) * 1000, 2)
+    # How busy the machine was, and with what: the servers, the load generator (this process),
+    # everything else (Postgres/Redis in the scaled run, and other users of the machine).
+    machine = (busy1 - busy0) / max(1, total1 - total0) * ncpu
+    loadgen = (sum(os.times()[:2]) - self0) / wall
+    out["cores_busy"] = round(machine, 2)
+    out["cores_servers"] = round(ours / wall, 2)
+    out["cores_load_generator"] = round(loadgen, 2)
+    out["cores_other"] = round(max(0.0, machine - ours / wall - loadgen), 2)
     return out
 
 
@@ -294,15 +394,27 @@ def table(r: Dict[str, Any]) -> str:
         row(f"throughput, {users} users, scaled: {cfg['rasa_workers']} Rasa + {cfg['action_workers']} action "
             f"workers (turns/s)", get(scaled, "load_n", "throughput_tps"), get(base, "load_n", "throughput_tps"), ".1f",
             f">= {TARGETS['throughput_20_scaled']}x", None if t_scaled is None else t_scaled >= TARGETS["throughput_20_scaled"])
-        row(f"p50 / p95 latency, {users} users, scaled (ms)", get(scaled, "load_n", "p50_ms"),
+        row(f"p50 turn latency, {users} users, scaled (ms)", get(scaled, "load_n", "p50_ms"),
             get(base, "load_n", "p50_ms"), ".1f")
-        row(f"  p95 (ms)", get(scaled, "load_n", "p95_ms"), get(base, "load_n", "p95_ms"), ".1f")
+        row(f"p95 turn latency, {users} users, scaled (ms)", get(scaled, "load_n", "p95_ms"),
+            get(base, "load_n", "p95_ms"), ".1f")
+    row(f"Rasa server CPU per turn, {users} users (ms)", get(ours, "load_n", "cpu_ms_per_turn_rasa"),
+        get(base, "load_n", "cpu_ms_per_turn_rasa"), ".1f")
+    row(f"action server CPU per turn, {users} users (ms)", get(ours, "load_n", "cpu_ms_per_turn_actions"), None, ".1f")
+    row(f"CPU busy during the {users}-user run: other processes (cores of {r['meta']['cpus']})",
+        get(ours, "load_n", "cores_other"), get(base, "load_n", "cores_other"), ".2f", show_ratio=False)
+    if scaled:
+        row(f"Rasa CPU per turn, scaled, all workers (ms)", get(scaled, "load_n", "cpu_ms_per_turn_rasa"),
+            get(base, "load_n", "cpu_ms_per_turn_rasa"), ".1f")
+        row(f"PostgreSQL CPU per turn, scaled (ms)", get(scaled, "load_n", "cpu_ms_per_turn_postgres"), None, ".1f")
     rss = get(ours, "memory_rasa", "peak_rss_mb")
     row("peak RSS, Rasa server (MB, VmHWM)", rss, get(base, "memory_rasa", "peak_rss_mb"), ".0f",
         f"< {TARGETS['rasa_rss_mb']} MB", None if rss is None else rss < TARGETS["rasa_rss_mb"])
     row("peak RSS, action server (MB, VmHWM)", get(ours, "memory_actions", "peak_rss_mb"), None, ".0f")
     if scaled:
-        row("peak RSS, scaled Rasa, all workers (MB, sum)", get(scaled, "memory_rasa", "peak_tree_rss_mb"),
+        row("peak RSS, scaled: largest Rasa worker (MB, VmHWM)", get(scaled, "memory_rasa", "peak_rss_mb"),
+            get(base, "memory_rasa", "peak_rss_mb"), ".0f")
+        row("peak memory, scaled: all Rasa processes (MB, sum of Pss)", get(scaled, "memory_rasa", "peak_tree_pss_mb"),
             get(base, "memory_rasa", "peak_rss_mb"), ".0f")
     tr = get(r, "training", "ours", "seconds")
     row("training from scratch (s)", tr, get(r, "training", "baseline", "seconds"), ".1f",
@@ -338,7 +450,9 @@ def main() -> int:
     parser.add_argument("--skip-train", action="store_true", help="no training measurement (needs --baseline-dir)")
     parser.add_argument("--baseline-dir", type=Path, help="an existing trained `rasa init` project to serve")
     parser.add_argument("--only", default="baseline,ours,scaled", help="which servers: baseline,ours,scaled")
-    parser.add_argument("--no-inproc", action="store_true")
+    parser.add_argument("--no-inproc", action="store_true", help="skip the in-process timings")
+    parser.add_argument("--baseline-nlu", action="store_true",
+                        help="also time the baseline's NLU in-process (+1-2 min: its model load is slow)")
     parser.add_argument("--profile", action="store_true", help="py-spy flame graphs of the servers under load")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench.json")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, baseline project)")
@@ -388,15 +502,18 @@ def main() -> int:
             r["ours"] = measure("ours", "ours", tmp / "serve-ours", model, ROOT, None, ROOT / "credentials.yml",
                                 with_actions=True, rasa_workers=1, action_workers=1, **common)
         if "scaled" in only:
-            if redis_ok():
-                r["ours_scaled"] = measure("ours-scaled", "ours", tmp / "serve-ours-scaled", model, ROOT, None,
-                                           ROOT / "credentials.yml", with_actions=True,
-                                           rasa_workers=args.scaled_workers,
-                                           action_workers=args.scaled_action_workers, **common)
+            if redis_ok() and postgres_ok():
+                try:
+                    r["ours_scaled"] = measure("ours-scaled", "ours", tmp / "serve-ours-scaled", model, ROOT, None,
+                                               ROOT / "credentials.yml", with_actions=True,
+                                               rasa_workers=args.scaled_workers,
+                                               action_workers=args.scaled_action_workers, **common)
+                finally:
+                    drop_postgres_db("bench_trackers")
             else:
-                log("scaled configuration skipped: no Redis on 127.0.0.1:6379")
+                log("scaled configuration skipped: it needs Redis on 127.0.0.1:6379 and PostgreSQL on 127.0.0.1:5432")
         if not args.no_inproc:
-            r["inproc"] = inproc(model, baseline_model, tmp)
+            r["inproc"] = inproc(model, baseline_model if args.baseline_nlu else None, tmp)
     finally:
         r["meta"]["loadavg_end"] = loadavg()
         r["meta"]["seconds"] = round(time.perf_counter() - started, 1)

@@ -454,23 +454,35 @@ def next_question(
     keys = set(m.causes[lead].key_features) if likelihoods[lead] >= CONFIRM_MIN else set()
     skip = set(asked) | set(ev)
     best: Optional[Question] = None
+    # Loop invariants, hoisted (performance only: the same arithmetic as scoring each answer from
+    # scratch with _fired / _triage): the pair weights of the six best causes, which causes lead
+    # now, the levels of the red flags that fire now.
+    pairs = [(i, j, pi[i] * pi[j]) for a, i in enumerate(best_six) for j in best_six[a + 1:]]
+    leads_now = [lk >= LEAD_MIN for lk in likelihoods]
+    fired_now = {rf.id for rf in flags}
+    flag_levels = [rf.level for rf in flags]
+    rank_now = kb.rank(triage)
     for f, feature in kb.features.items():
         if f in skip or not feature.question:
             continue
         p_by_cause = m.p_present[f]
         p_yes = min(max(sum(pi[i] * p_by_cause[i] for i in range(n)), 0.0), 1.0)
         change = dict((i, (dp, da)) for i, dp, da in m.deltas.get(f, ()))
+        # "present" can only add red flags that use f (conditions are all_of / any_of of features)
+        with_f = present | {f}
+        new_on_yes = [
+            rf.level for rf in m.flags_by_feature.get(f, ()) if rf.id not in fired_now and rf.when.matches(with_f)
+        ]
         separation = route_change = 0.0
         for k, (answer, p_answer) in enumerate(((PRESENT, p_yes), (ABSENT, 1.0 - p_yes))):
             delta = [change[i][k] if i in change else 0.0 for i in range(n)]
-            separation += p_answer * sum(
-                pi[i] * pi[j] * abs(delta[i] - delta[j])
-                for a, i in enumerate(best_six)
-                for j in best_six[a + 1:]
-            )
-            new_scores = [s + d for s, d in zip(scores, delta)]
-            new_flags = _fired(present | {f}, m) if answer == PRESENT else flags
-            route_change += p_answer * abs(kb.rank(_triage(new_scores, new_flags, m)[0]) - kb.rank(triage))
+            separation += p_answer * sum(w * abs(delta[i] - delta[j]) for i, j, w in pairs)
+            leads = list(leads_now)
+            for i in change:
+                leads[i] = _sigmoid(scores[i] + delta[i]) >= LEAD_MIN
+            levels = flag_levels + (new_on_yes if answer == PRESENT else [])
+            levels += [m.causes[i].triage for i in range(n) if leads[i]]
+            route_change += p_answer * abs(kb.rank(kb.most_urgent(levels)) - rank_now)
         confirmation = CONFIRM_WEIGHT * likelihoods[lead] if f in keys else 0.0
         screen, screened = _screening(f, present, triage, likelihoods, m)
         parts = {

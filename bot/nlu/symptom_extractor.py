@@ -49,6 +49,10 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.extraction import CAUSE, FEATURE, Extractor, Mention, get_extractor
 
+from bot.nlu import rasa_speedups
+
+rasa_speedups.install()  # a Rasa 3.6 performance fix, behaviour unchanged (see the module)
+
 logger = logging.getLogger(__name__)
 
 EXTRACTOR_NAME = "SymptomExtractor"

@@ -14,6 +14,8 @@ import itertools
 from dataclasses import dataclass
 from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Sequence
 
+from tests.support.chat import assessment_in
+
 MAX_TURNS = 12  # the interview asks at most 8 questions; a few turns of slack
 
 
@@ -91,14 +93,6 @@ def _question_map() -> Dict[str, str]:
     return {f.question: f.id for f in kb.features.values() if f.question}
 
 
-def _assessment_in(replies: Sequence[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
-    for reply in replies:
-        custom = reply.get("custom")
-        if isinstance(custom, dict) and "assessment" in custom:
-            return custom["assessment"]
-    return None
-
-
 class OurConversation:
     """A stateful script: next_message(last replies) -> the next user text, or None when over."""
 
@@ -116,7 +110,7 @@ class OurConversation:
         if replies is None:
             self.turns = 1
             return self.patient.opening
-        found = _assessment_in(replies)
+        found = assessment_in(replies)
         if found is not None:
             self.outcome = "emergency" if found.get("triage") == "emergency" else "concluded"
             return None

@@ -20,23 +20,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
-QUIET_ENV = {
-    "TF_CPP_MIN_LOG_LEVEL": "3",
-    "TF_ENABLE_ONEDNN_OPTS": "0",
-    "LOG_LEVEL_LIBRARIES": "ERROR",
-    "RASA_TELEMETRY_ENABLED": "false",
-    "PYTHONWARNINGS": "ignore",
-    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-    "MPLCONFIGDIR": "/tmp/leg-triage-mpl",
-}
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# The same quiet environment and port picker as the test harness (one definition).
+from tests.support.servers import QUIET_ENV, free_port  # noqa: E402
 
 
 def base_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:

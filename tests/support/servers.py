@@ -26,6 +26,7 @@ QUIET_ENV = {
     "RASA_TELEMETRY_ENABLED": "false",
     "PYTHONWARNINGS": "ignore",
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    "MPLCONFIGDIR": "/tmp/leg-triage-mpl",
 }
 
 

@@ -119,6 +119,8 @@ def purge(store, days: int, now: Optional[float] = None, dry_run: bool = False) 
             erased_events += query.count() if dry_run else query.delete(synchronize_session=False)
         if not dry_run:
             session.commit()
+    if not dry_run and senders and hasattr(store, "scrub_journal"):
+        store.scrub_journal()
     total, _ = count(store)
     kept = total - (len(senders) if dry_run else 0)
     return Purge(conversations=len(senders), events=erased_events, kept_conversations=kept)

@@ -31,6 +31,24 @@ def forget_requested(tracker: DialogueStateTracker) -> bool:
     return False
 
 
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Settings for the embedded (single-process) store, set on every new connection.
+
+    - WAL + synchronous=NORMAL: SQLite's defaults (rollback journal, synchronous=FULL) fsync on
+      every commit inside Rasa's event loop, so every other conversation waits (profiled: the
+      store was the largest single cost of a turn; docs/performance.md). In WAL mode NORMAL
+      survives a crash of the process; a power cut can lose the last turns, never corrupt the file.
+      The production topology uses PostgreSQL, not this.
+    - secure_delete: "delete my data" and retention overwrite the erased rows instead of leaving
+      the words in free pages of the file.
+    """
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA secure_delete=ON")
+    cursor.close()
+
+
 class ForgetfulSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore (SQLite by default, PostgreSQL in production) + erase on request."""
 
@@ -44,10 +62,17 @@ class ForgetfulSQLTrackerStore(SQLTrackerStore):
         # (With `login_db`, Rasa also rebuilds the engine without its pool settings: set again here.)
         url = self.engine.url
         options = dict(create_engine_kwargs(url), hide_parameters=True)
-        if self.engine.dialect.name != "sqlite":
+        sqlite = self.engine.dialect.name == "sqlite"
+        if sqlite:
+            # SQLAlchemy 1.4 opens a new SQLite connection per session (NullPool): keep a few.
+            options.update(poolclass=sa.pool.QueuePool, pool_size=5,
+                           connect_args={"check_same_thread": False})
+        else:
             options["pool_pre_ping"] = True
         self.engine.dispose()
         self.engine = sa.create_engine(url, **options)
+        if sqlite:
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
@@ -65,4 +90,13 @@ class ForgetfulSQLTrackerStore(SQLTrackerStore):
                 .delete(synchronize_session=False)
             )
             session.commit()
+        self.scrub_journal()
         return deleted
+
+    def scrub_journal(self) -> None:
+        """After an erase: SQLite's write-ahead log still holds the erased pages; fold it into
+        the (secure-deleted) database file and empty it. No-op on other databases."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

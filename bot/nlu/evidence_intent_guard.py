@@ -42,10 +42,8 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import (
     ENTITIES,
     ENTITY_ATTRIBUTE_ROLE,
@@ -61,6 +59,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu import rasa_speedups
+from bot.nlu.components import ConfiguredOnly
 
 rasa_speedups.install()  # a Rasa 3.6 performance fix, behaviour unchanged (see the module)
 
@@ -72,7 +71,7 @@ RULE_RESCUE = "rescue"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class EvidenceIntentGuard(GraphComponent):
+class EvidenceIntentGuard(ConfiguredOnly, GraphComponent):
     """Overrides the intent when a message carries evidence (see module docstring)."""
 
     @staticmethod
@@ -94,24 +93,12 @@ class EvidenceIntentGuard(GraphComponent):
         if configured is not None:
             self._red_flags = frozenset(str(f) for f in configured)
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "EvidenceIntentGuard":
-        return cls(config)
-
     @property
     def red_flag_features(self) -> FrozenSet[str]:
         if self._red_flags is None:
-            from bot.knowledge import load_knowledge
+            from bot.nlu.extraction import red_flag_features
 
-            directory = self._config.get("knowledge_dir")
-            kb = load_knowledge(directory) if directory else load_knowledge()
-            self._red_flags = frozenset(kb.red_flag_features())
+            self._red_flags = red_flag_features(self._config.get("knowledge_dir"))
         return self._red_flags
 
     # ------------------------------------------------------------------ helpers

@@ -806,6 +806,16 @@ def get_extractor(directory: Optional[str | Path] = None) -> Extractor:
         return _extractor_for(str(directory) if directory else None)
 
 
+@functools.lru_cache(maxsize=4)
+def red_flag_features(directory: Optional[str | Path] = None) -> frozenset[str]:
+    """Every feature of an emergency-level red flag of the knowledge base in ``directory``
+    (default KB if None): what the NLU components treat as an emergency sign."""
+    from bot.knowledge import load_knowledge
+
+    kb = load_knowledge(directory) if directory else load_knowledge()
+    return frozenset(kb.red_flag_features())
+
+
 def analyse(text: Any) -> list[Mention]:
     """Feature and cause mentions of ``text`` (default knowledge base)."""
     return get_extractor().analyse(text)

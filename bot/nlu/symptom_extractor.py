@@ -30,10 +30,8 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List, Optional, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import (
     ENTITIES,
@@ -49,9 +47,11 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.extraction import CAUSE, FEATURE, Extractor, Mention, get_extractor
 
-from bot.nlu import rasa_speedups
+from bot.nlu import rasa_quirks, rasa_speedups
+from bot.nlu.components import ConfiguredOnly
 
 rasa_speedups.install()  # a Rasa 3.6 performance fix, behaviour unchanged (see the module)
+rasa_quirks.install()  # else loading the intent classifier mutes Rasa's INFO log (see the module)
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def mentions_to_entities(
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class SymptomExtractor(GraphComponent, EntityExtractorMixin):
+class SymptomExtractor(ConfiguredOnly, GraphComponent, EntityExtractorMixin):
     """Adds feature (present/absent) and cause entities found by bot.nlu.extraction."""
 
     @staticmethod
@@ -105,16 +105,6 @@ class SymptomExtractor(GraphComponent, EntityExtractorMixin):
     def __init__(self, config: Dict[Text, Any], extractor: Optional[Extractor] = None) -> None:
         self._config = {**self.get_default_config(), **(config or {})}
         self._extractor = extractor
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "SymptomExtractor":
-        return cls(config)
 
     @property
     def name(self) -> Text:  # used by EntityExtractorMixin.add_extractor_name

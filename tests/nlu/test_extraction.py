@@ -203,6 +203,17 @@ def test_several_features_in_one_message():
         ("sweating buckets in the heatwave", {"heat_or_low_fluids"}, {"sweating_palpitations"}),
         ("I drink plenty of water", set(), {"alcohol_use"}),
         ("keep fit", set(), {"seizure"}),
+        # A greeting is not a timing clue; the evening said about the legs still is.
+        ("good evening", set(), {"worse_at_night"}),
+        ("good evening, they twitch in the evening", {"worse_at_night", "jerking_twitching"}, set()),
+        # Everyday phrases that contain a symptom word but say nothing about the legs.
+        ("I have hay fever", set(), {"fever"}),
+        ("I have a fever", {"fever"}, set()),
+        ("my hair is falling out", set(), {"balance_problems"}),
+        ("start a new chat", set(), {"new_medication"}),
+        ("I stopped drinking coffee", set(), {"stopped_alcohol"}),
+        ("I stopped drinking two days ago", {"stopped_alcohol"}, set()),
+        ("my tooth hurts", set(), {"leg_pain"}),
     ],
 )
 def test_longest_match(text, want, not_want):

@@ -190,13 +190,22 @@ def test_empty_and_oversized_messages_get_a_friendly_answer_and_are_not_stored(s
 
 
 # --------------------------------------------------------------------------- privacy
+def stored_bytes(single_node) -> bytes:
+    """The raw SQLite files: the database and its write-ahead log."""
+    db = single_node.stack.tracker_db
+    return b"".join(path.read_bytes() for path in (db, db.with_name(db.name + "-wal")) if path.exists())
+
+
 def test_forget_on_rest_erases_the_conversation(single_node):
     chat = Chat(single_node.stack.url)
-    chat.say("my legs shake at night")
+    chat.say("my legs shake at night since the zumbathon in Quedlinburg")
     assert eventually(lambda: stored_events(single_node, chat.sender, "user") == 1)
+    assert b"Quedlinburg" in stored_bytes(single_node)
     said = texts(chat.say("/forget"))
     assert "erased" in said
     assert eventually(lambda: stored_events(single_node, chat.sender) == 0)
+    # Erased means gone from the files too, not just unlinked rows left in free pages or the log.
+    assert eventually(lambda: b"Quedlinburg" not in stored_bytes(single_node))
     # The next message starts from scratch.
     chat.say("hello")
     assert eventually(lambda: stored_events(single_node, chat.sender, "user") == 1)

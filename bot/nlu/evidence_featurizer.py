@@ -23,7 +23,8 @@ having to appear in the intent examples. Sentence features carry the four flags;
 features mark the tokens inside each mention (for classifiers that read sequences, like DIET).
 
 Not trainable; the same extraction (SymptomExtractor's, on the process-wide extractor built
-once from the knowledge base) runs on training examples and on live messages.
+once from the knowledge base) gives the flags of training examples and of live messages (for
+those, the entities the SymptomExtractor already added are reused).
 """
 from __future__ import annotations
 
@@ -37,11 +38,13 @@ from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.featurizers.sparse_featurizer.sparse_featurizer import SparseFeaturizer
 from rasa.nlu.tokenizers.tokenizer import Tokenizer
 from rasa.shared.nlu.constants import (
+    ENTITIES,
     ENTITY_ATTRIBUTE_END,
     ENTITY_ATTRIBUTE_ROLE,
     ENTITY_ATTRIBUTE_START,
     ENTITY_ATTRIBUTE_TYPE,
     ENTITY_ATTRIBUTE_VALUE,
+    EXTRACTOR,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
@@ -49,7 +52,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.components import ConfiguredOnly
 from bot.nlu.extraction import red_flag_features
-from bot.nlu.symptom_extractor import SymptomExtractor
+from bot.nlu.symptom_extractor import EXTRACTOR_NAME, SymptomExtractor
 
 FLAGS = ("feature_present", "feature_absent", "cause_named", "red_flag_present")
 
@@ -93,7 +96,10 @@ class EvidenceFeaturizer(ConfiguredOnly, SparseFeaturizer, GraphComponent):
         red_flags = red_flag_features(self._config["knowledge_dir"])
         sequence = np.zeros((len(tokens), len(FLAGS)), dtype=np.float32)
         sentence = np.zeros((1, len(FLAGS)), dtype=np.float32)
-        for entity in self._symptoms.entities_for(message.get(TEXT)):
+        # A live message already carries the SymptomExtractor's entities (it runs earlier in the
+        # pipeline); training examples do not (it does not process training data).
+        entities = [e for e in message.get(ENTITIES) or [] if e.get(EXTRACTOR) == EXTRACTOR_NAME]
+        for entity in entities or self._symptoms.entities_for(message.get(TEXT)):
             flags = entity_flags(entity, red_flags)
             sentence[0, flags] = 1.0
             for row, token in enumerate(tokens):

@@ -78,3 +78,19 @@ def test_odd_messages_do_not_break_the_pipeline(text, tokenizer, featurizer):
     featurizer.process([message])  # no exception; no tokens -> no features, else zero or more flags
     sequence, sentence = message.get_sparse_features(TEXT)
     assert sentence is None or sentence.features.shape == (1, len(FLAGS))
+
+
+@pytest.mark.parametrize("text", ["no numbness but my calf is swollen", "what is RLS", "thanks"])
+def test_live_messages_get_the_flags_training_examples_get(text, tokenizer, featurizer):
+    # Serving reuses the SymptomExtractor's entities; training extracts: no train/serve skew.
+    from bot.nlu.symptom_extractor import SymptomExtractor
+
+    live = Message(data={TEXT: text})
+    tokenizer.process([live])
+    SymptomExtractor({}).process([live])
+    featurizer.process([live])
+    example = Message(data={TEXT: text, "intent": "describe_symptoms"})
+    data = TrainingData(training_examples=[example])
+    tokenizer.process_training_data(data)
+    featurizer.process_training_data(data)
+    assert flags(live) == flags(example)

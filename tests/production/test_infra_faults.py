@@ -6,6 +6,7 @@ Private PostgreSQL and Redis instances (conftest.py): the machine's services are
 """
 from __future__ import annotations
 
+import pytest
 import requests
 
 from bot import resilience
@@ -35,39 +36,24 @@ def assert_down_cleanly(infra, chat: Chat) -> None:
     assert infra.stack.process("rasa").popen.poll() is None, "the replica crashed"
 
 
-def test_postgres_restart_under_a_running_replica(infra):
+@pytest.mark.parametrize("service", ["postgres", "redis"])
+def test_store_restart_under_a_running_replica(infra, service):
+    """PostgreSQL (tracker store) or Redis (lock store) goes down mid-interview and comes back."""
     chat = Chat(infra.stack.url)
     replies = chat.say(RLS_OPENING)
     assert any(r.get("buttons") for r in replies), chat.dump()
     assert eventually(lambda: user_turns(infra, chat.sender) == 1)
 
-    infra.postgres.stop()
+    store = getattr(infra, service)
+    store.stop()
     try:
         assert_down_cleanly(infra, chat)
     finally:
-        infra.postgres.start()
+        store.start()
 
     assessment = answer_until_assessment(chat, replies)
     assert assessment and assessment["causes"][0]["id"] == "restless_legs_syndrome", chat.dump()
     assert "crawling_sensation" in assessment["evidence"]["present"], "the turn from before the outage"
     # Every turn the user saw answered is stored; the refused one is not.
-    assert eventually(lambda: user_turns(infra, chat.sender) == len(chat.transcript))
-    assert infra.stack.process("rasa").popen.poll() is None
-
-
-def test_redis_restart_under_a_running_replica(infra):
-    chat = Chat(infra.stack.url)
-    replies = chat.say(RLS_OPENING)
-    assert any(r.get("buttons") for r in replies), chat.dump()
-
-    infra.redis.stop()
-    try:
-        assert_down_cleanly(infra, chat)
-    finally:
-        infra.redis.start()
-
-    assessment = answer_until_assessment(chat, replies)
-    assert assessment and assessment["causes"][0]["id"] == "restless_legs_syndrome", chat.dump()
-    assert "crawling_sensation" in assessment["evidence"]["present"]
     assert eventually(lambda: user_turns(infra, chat.sender) == len(chat.transcript))
     assert infra.stack.process("rasa").popen.poll() is None

@@ -38,13 +38,11 @@ from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.featurizers.sparse_featurizer.sparse_featurizer import SparseFeaturizer
 from rasa.nlu.tokenizers.tokenizer import Tokenizer
 from rasa.shared.nlu.constants import (
-    ENTITIES,
     ENTITY_ATTRIBUTE_END,
     ENTITY_ATTRIBUTE_ROLE,
     ENTITY_ATTRIBUTE_START,
     ENTITY_ATTRIBUTE_TYPE,
     ENTITY_ATTRIBUTE_VALUE,
-    EXTRACTOR,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
@@ -52,7 +50,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.components import ConfiguredOnly
 from bot.nlu.extraction import red_flag_features
-from bot.nlu.symptom_extractor import EXTRACTOR_NAME, SymptomExtractor
+from bot.nlu.symptom_extractor import SymptomExtractor
 
 FLAGS = ("feature_present", "feature_absent", "cause_named", "red_flag_present")
 
@@ -96,10 +94,7 @@ class EvidenceFeaturizer(ConfiguredOnly, SparseFeaturizer, GraphComponent):
         red_flags = red_flag_features(self._config["knowledge_dir"])
         sequence = np.zeros((len(tokens), len(FLAGS)), dtype=np.float32)
         sentence = np.zeros((1, len(FLAGS)), dtype=np.float32)
-        # A live message already carries the SymptomExtractor's entities (it runs earlier in the
-        # pipeline); training examples do not (it does not process training data).
-        entities = [e for e in message.get(ENTITIES) or [] if e.get(EXTRACTOR) == EXTRACTOR_NAME]
-        for entity in entities or self._symptoms.entities_for(message.get(TEXT)):
+        for entity in self._symptoms.entities_of(message):
             flags = entity_flags(entity, red_flags)
             sentence[0, flags] = 1.0
             for row, token in enumerate(tokens):

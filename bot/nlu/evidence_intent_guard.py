@@ -49,12 +49,10 @@ from rasa.shared.nlu.constants import (
     ENTITY_ATTRIBUTE_ROLE,
     ENTITY_ATTRIBUTE_TYPE,
     ENTITY_ATTRIBUTE_VALUE,
-    EXTRACTOR,
     INTENT,
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
     PREDICTED_CONFIDENCE_KEY,
-    TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 
@@ -89,6 +87,7 @@ class EvidenceIntentGuard(ConfiguredOnly, GraphComponent):
     def __init__(self, config: Dict[Text, Any]) -> None:
         self._config = {**self.get_default_config(), **(config or {})}
         self._red_flags: Optional[FrozenSet[str]] = None
+        self._symptoms: Optional[Any] = None  # a SymptomExtractor, made when first needed
         configured = self._config.get("red_flag_features")
         if configured is not None:
             self._red_flags = frozenset(str(f) for f in configured)
@@ -107,12 +106,12 @@ class EvidenceIntentGuard(ConfiguredOnly, GraphComponent):
         entities = [e for e in (message.get(ENTITIES) or []) if e.get(ENTITY_ATTRIBUTE_TYPE) == name]
         if entities or not self._config.get("extract_if_missing"):
             return entities
-        if any(e.get(EXTRACTOR) == "SymptomExtractor" for e in (message.get(ENTITIES) or [])):
-            return entities  # the extractor ran and found no feature
-        from bot.nlu.symptom_extractor import SymptomExtractor
+        if self._symptoms is None:
+            from bot.nlu.symptom_extractor import SymptomExtractor
 
-        extractor = SymptomExtractor({"knowledge_dir": self._config.get("knowledge_dir"), "feature_entity": name})
-        return [e for e in extractor.entities_for(message.get(TEXT)) if e.get(ENTITY_ATTRIBUTE_TYPE) == name]
+            self._symptoms = SymptomExtractor({"knowledge_dir": self._config.get("knowledge_dir"),
+                                               "feature_entity": name})
+        return [e for e in self._symptoms.entities_of(message) if e.get(ENTITY_ATTRIBUTE_TYPE) == name]
 
     def decide(self, intent_name: Optional[str], entities: Iterable[Dict[Text, Any]]) -> Optional[Dict[Text, Any]]:
         """The override for a message with ``intent_name`` and feature ``entities``, or None."""

@@ -131,6 +131,12 @@ class SymptomExtractor(ConfiguredOnly, GraphComponent, EntityExtractorMixin):
             extract_causes=bool(self._config["extract_causes"]),
         )
 
+    def entities_of(self, message: Message) -> List[Dict[Text, Any]]:
+        """This extractor's entities of ``message``: those it already added when it ran earlier in
+        the pipeline, else extracted now (training examples; pipelines without it)."""
+        ours = [e for e in (message.get(ENTITIES) or []) if e.get(EXTRACTOR) == EXTRACTOR_NAME]
+        return ours or self.entities_for(message.get(TEXT))
+
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             new = self.entities_for(message.get(TEXT))

@@ -7,22 +7,39 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.turn_support import say
 from bot import replies
 from bot.engine import Assessment, assess
-from bot.knowledge import load_knowledge
+from bot.interview.turn import MEDICINE_QUESTION, question_for
+from bot.knowledge import KnowledgeBase, load_knowledge
 
 
 def current_assessment(tracker: Tracker) -> Optional[Assessment]:
     """Re-assess the evidence gathered so far (the engine is deterministic and sub-millisecond)."""
+    kb = load_knowledge()
     evidence = tracker.get_slot("evidence") or {}
+    if not isinstance(evidence, dict):
+        return None
+    evidence = {f: v for f, v in evidence.items() if f in kb.features and v in ("present", "absent", "unknown")}
     if not evidence:
         return None
-    return assess(evidence, kb=load_knowledge())
+    return assess(evidence, kb=kb)
 
 
-def say(dispatcher: CollectingDispatcher, messages: List[Dict[str, Any]]) -> None:
-    for message_kwargs in messages:
-        dispatcher.utter_message(**message_kwargs)
+def pending_feature(tracker: Tracker, kb: KnowledgeBase) -> Optional[str]:
+    """The question the interview is waiting for an answer to (a knowledge-base feature), if any."""
+    pending = tracker.get_slot("pending_question")
+    return pending if isinstance(pending, str) and (pending in kb.features or pending == MEDICINE_QUESTION) else None
+
+
+def cause_named(tracker: Tracker, kb: KnowledgeBase) -> Optional[str]:
+    """A cause id the user named. Entity values are untrusted input: only known ids count."""
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if isinstance(entity, dict) and entity.get("entity") == "cause":
+            value = entity.get("value")
+            if isinstance(value, str) and value in kb.causes:
+                return value
+    return None
 
 
 class ActionExplainWhy(Action):
@@ -30,7 +47,24 @@ class ActionExplainWhy(Action):
         return "action_explain_why"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        say(dispatcher, replies.why(current_assessment(tracker), load_knowledge()))
+        kb = load_knowledge()
+        pending = pending_feature(tracker, kb)
+        assessment = current_assessment(tracker)
+        if pending:
+            # "why do you ask?" while a question is pending: the reason, then the question again.
+            question = question_for(pending, kb)
+            if pending == MEDICINE_QUESTION:
+                say(dispatcher, [{"text": "Some medicines can cause shaking, twitching or restlessness as a side "
+                                          "effect, so its name helps me judge whether it could be the cause."},
+                                 *replies.medicine_question(question.text)])
+                return []
+            feature = kb.features[pending]
+            urgent_sign = any(pending in rf.when.features() and rf.level in ("emergency", "urgent")
+                              for rf in kb.red_flags.values())
+            likely = [c.name for c in replies.named_causes(assessment)][:2] if assessment else []
+            say(dispatcher, replies.why_asking(feature.label, urgent_sign, likely, question))
+            return []
+        say(dispatcher, replies.why(assessment, kb))
         return []
 
 
@@ -40,8 +74,19 @@ class ActionExplainCause(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         kb = load_knowledge()
-        named = [e.get("value") for e in (tracker.latest_message or {}).get("entities") or [] if e.get("entity") == "cause"]
-        cause_id = next((c for c in named if c in kb.causes), None)
+        cause_id = cause_named(tracker, kb)
+        pending = pending_feature(tracker, kb)
+        if cause_id is None and pending:
+            # "what does that mean?" while a question is pending: its meaning, then the question again.
+            question = question_for(pending, kb)
+            if pending == MEDICINE_QUESTION:
+                say(dispatcher, [{"text": "I mean any medicine you started, stopped or changed the dose of shortly "
+                                          "before this began: tablets, an inhaler, injections."},
+                                 *replies.medicine_question(question.text)])
+                return []
+            feature = kb.features[pending]
+            say(dispatcher, replies.meaning_of(feature.label, feature.meaning, question))
+            return []
         if cause_id is None:
             # "what is it?" with no name: explain the leading cause of the current assessment.
             assessment = current_assessment(tracker)

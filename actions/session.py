@@ -7,19 +7,24 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import AllSlotsReset, EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.turn_support import say, state_events, state_of
 from bot import replies
+from bot.interview.turn import CONFIRM_START_OVER, start_over_requested
 
 
 class ActionStartOver(Action):
-    """Forget the evidence and start a new interview in the same chat."""
+    """Start a new interview in the same chat; with evidence to lose, confirm first (the answer is
+    read by action_triage_turn, as the pending "question" ``confirm_start_over``)."""
 
     def name(self) -> Text:
         return "action_start_over"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        dispatcher.utter_message(text="OK, let's start again. Everything you told me before is set aside.")
-        for message_kwargs in replies.invite_description():
-            dispatcher.utter_message(**message_kwargs)
+        state = state_of(tracker)
+        if state.evidence and state.pending != CONFIRM_START_OVER:
+            say(dispatcher, replies.confirm_start_over())
+            return state_events(start_over_requested(state))
+        say(dispatcher, replies.started_over())
         return [AllSlotsReset()]
 
 

@@ -1,24 +1,38 @@
-"""action_triage_turn: the whole interview, one turn at a time.
+"""action_triage_turn: the whole interview, one turn at a time (bot.interview.take_turn decides).
 
-Every evidence-bearing message (a description, a yes / no / not sure, a correction) lands
-here. The action merges what the message said into the evidence, asks the engine, and does
-exactly one of three things:
-  1. an emergency red flag is present -> the emergency route, at once, whatever the state;
-  2. more questions would change the route -> ask the engine's next question (with buttons);
-  3. otherwise -> conclude: likely causes, why, the route, tips or what to tell the doctor.
+Every message during an interview lands here (bot.policies.InterviewPolicy routes any message
+while a question is pending; rules route descriptions and answers otherwise). This action only
+adapts: tracker -> InterviewState + UserMessage -> take_turn -> replies + slot events.
 """
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import AllSlotsReset, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.evidence import apply_turn
+from actions.turn_support import safety_preamble, say, state_events, state_of, text_of
 from bot import replies
-from bot.engine import MAX_QUESTIONS, assess, next_question
+from bot.interview import turn as interview
 from bot.knowledge import load_knowledge
+from bot.safety import crisis_lines
+
+
+#: Below this confidence the classifier's affirm / deny is not taken as an answer: a misread "yes" to
+#: a warning-sign question would escalate on words the person never said ("quit" read as affirm).
+ANSWER_INTENT_MIN_CONFIDENCE = 0.8
+
+
+def trusted_intent(message: Dict[str, Any]):
+    """The intent, when it can stand for the words: a button payload, or a confident reading."""
+    intent = message.get("intent") or {}
+    name = intent.get("name") if isinstance(intent, dict) else None
+    confidence = intent.get("confidence") if isinstance(intent, dict) else 0.0
+    text = message.get("text") if isinstance(message.get("text"), str) else ""
+    if text.startswith("/") or name in ("resume", "start_over") or (confidence or 0.0) >= ANSWER_INTENT_MIN_CONFIDENCE:
+        return name
+    return None
 
 
 class ActionTriageTurn(Action):
@@ -28,50 +42,45 @@ class ActionTriageTurn(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         kb = load_knowledge()
         message = tracker.latest_message or {}
-        intent = (message.get("intent") or {}).get("name")
-        pending = tracker.get_slot("pending_question")
-        update = apply_turn(
-            tracker.get_slot("evidence"),
-            message.get("entities") or [],
-            intent,
-            pending,
-            known_features=kb.features,
-            excludes={f.id: f.excludes for f in kb.features.values() if f.excludes},
-        )
-        evidence = update.evidence
-        asked = list(tracker.get_slot("asked") or [])
-        concluded = tracker.get_slot("assessment") is not None
-        events: List[EventType] = [SlotSet("evidence", evidence)]
+        events: List[EventType] = safety_preamble(tracker, dispatcher)
+        user = interview.UserMessage(text_of(tracker), trusted_intent(message), tuple(message.get("entities") or ()))
+        outcome = interview.take_turn(state_of(tracker), user, kb)
+        kind = outcome.kind
 
-        if not update.mentioned and not concluded and not evidence:
-            # Nothing usable yet (e.g. "my legs feel weird"): ask for a description, not a route.
-            for message_kwargs in replies.invite_description():
-                dispatcher.utter_message(**message_kwargs)
-            return events + [SlotSet("pending_question", None)]
-
-        if concluded and not update.mentioned:
-            # A stray "yes" or "not sure" after the conclusion: nothing to re-assess.
-            for message_kwargs in replies.after_conclusion_prompt():
-                dispatcher.utter_message(**message_kwargs)
+        if kind == interview.RESTART:
+            say(dispatcher, replies.started_over())
+            return [AllSlotsReset()]
+        events += state_events(outcome.state)
+        if kind == interview.EMERGENCY:
+            say(dispatcher, replies.emergency(outcome.assessment, kb))
+            return events + [SlotSet("assessment", outcome.assessment.to_payload())]
+        if kind == interview.CONCLUDE:
+            say(dispatcher, replies.conclusion(outcome.assessment, kb))
+            return events + [SlotSet("assessment", outcome.assessment.to_payload())]
+        if kind == interview.ASK:
+            question = outcome.question
+            if question.feature_id == interview.MEDICINE_QUESTION:
+                messages = replies.medicine_question(question.text)
+            elif outcome.assessment is None:
+                messages = replies.resumed_question(question)
+            else:
+                messages = replies.question(question, outcome.assessment, outcome.mentioned, kb)
+            if tracker.get_slot("crisis_shown"):
+                messages[-1] = {**messages[-1], "text": messages[-1]["text"] + "\n\n"
+                                + replies.crisis_line_reminder(crisis_lines())}
+            say(dispatcher, messages)
             return events
-
-        assessment = assess(evidence, kb=kb)
-        if assessment.emergency:
-            for message_kwargs in replies.emergency(assessment, kb):
-                dispatcher.utter_message(**message_kwargs)
-            return events + [SlotSet("pending_question", None), SlotSet("assessment", assessment.to_payload())]
-
-        question = None
-        if not concluded and len(asked) < MAX_QUESTIONS:
-            question = next_question(evidence, asked=asked, kb=kb)
-        if question is not None:
-            for message_kwargs in replies.question(question, assessment, update.mentioned, kb):
-                dispatcher.utter_message(**message_kwargs)
-            return events + [
-                SlotSet("asked", asked + [question.feature_id]),
-                SlotSet("pending_question", question.feature_id),
-            ]
-
-        for message_kwargs in replies.conclusion(assessment, kb):
-            dispatcher.utter_message(**message_kwargs)
-        return events + [SlotSet("pending_question", None), SlotSet("assessment", assessment.to_payload())]
+        if kind == interview.REPHRASE:
+            if outcome.question.feature_id == interview.MEDICINE_QUESTION:
+                say(dispatcher, replies.medicine_question("Sorry, I didn't catch the name. " + outcome.question.text))
+            else:
+                say(dispatcher, replies.rephrase_question(outcome.question))
+            return events
+        if kind == interview.INVITE:
+            say(dispatcher, replies.invite(outcome.variant))
+            return events
+        if kind == interview.CLOSED:
+            say(dispatcher, replies.closing(outcome.variant))
+            return events
+        say(dispatcher, replies.after_conclusion(outcome.variant))
+        return events

@@ -24,10 +24,20 @@ the causes it counts against.
 Triage
 ------
 The most urgent of: every red flag that fires (its condition over present features), the
-``triage`` of every *leading* cause (likelihood >= LEAD_MIN), and ``self_care``. A red flag can
-therefore only raise the level; an emergency red flag always gives ``emergency``. The loader
-checks that no red-flag feature counts against a cause more urgent than that red flag, so adding
-the features of a red flag never lowers the level.
+``triage`` of every *leading* cause (likelihood >= LEAD_MIN), ``UNEXPLAINED_FLOOR`` (routine) when
+a symptom or sign is present (a feature of SYMPTOM_GROUPS) but no cause leads -- symptoms that
+nothing explains deserve a doctor's look -- and ``self_care``. A red flag can therefore only raise
+the level; an emergency red flag always gives ``emergency``. The loader checks that no red-flag
+feature counts against a cause more urgent than that red flag, and every red flag is at least as
+urgent as the floor, so adding the features of a red flag never lowers the level.
+
+Advice
+------
+Tips come from the top causes (at most ADVICE_CAUSES), without repeats, skipping those whose
+``avoid_when`` holds or whose ``only_when`` does not (no massage with a swollen calf, no "stop
+drinking" to a daily drinker), with the safety tips that depend only on what was said (``only_when``
+and no causes: foot care for a diabetic with numb feet) first. In an emergency there are no tips;
+when an urgent red flag fires, only those safety tips remain: what to do now comes first.
 
 ``can_conclude`` is True when an emergency red flag fires, or when the top cause has likelihood
 >= CONCLUDE_MIN, leads the runner-up by >= CONCLUDE_MARGIN in log-odds, and each of its required
@@ -76,6 +86,12 @@ CONCLUDE_MARGIN = 1.0
 #: Tips and see-a-doctor lines come from at most this many top causes.
 ADVICE_CAUSES = 2
 MAX_TIPS = 8
+#: With a symptom present and no leading cause, the route is at least this level.
+UNEXPLAINED_FLOOR = "routine"
+#: Feature groups that count as a symptom or sign for UNEXPLAINED_FLOOR.
+SYMPTOM_GROUPS = frozenset({"movement", "sensation", "sign"})
+#: When a red flag at least this urgent fires, cause-based self-care tips give way.
+TIPS_GIVE_WAY_AT = "urgent"
 
 # next_question policy constants (see next_question's docstring)
 P_REQUIRED, P_TYPICAL, P_AGAINST = 0.9, 0.75, 0.05
@@ -184,6 +200,7 @@ class _Model:
     p_present: Mapping[str, tuple[float, ...]]
     flags_by_feature: Mapping[str, tuple[RedFlag, ...]]
     cause_index: Mapping[str, int]
+    symptoms: frozenset[str]  # features of SYMPTOM_GROUPS
 
 
 @functools.lru_cache(maxsize=8)
@@ -229,6 +246,7 @@ def _model(kb: KnowledgeBase) -> _Model:
         p_present={f: tuple(v) for f, v in p_present.items()},
         flags_by_feature={f: tuple(v) for f, v in flags_by_feature.items()},
         cause_index={c.id: i for i, c in enumerate(causes)},
+        symptoms=frozenset(f for f, feat in kb.features.items() if feat.group in SYMPTOM_GROUPS),
     )
 
 
@@ -277,9 +295,13 @@ def _fired(present: frozenset[str], m: _Model) -> list[RedFlag]:
     return [rf for rf in m.red_flags if rf.when.matches(present)]
 
 
-def _triage(scores: list[float], flags: Iterable[RedFlag], m: _Model) -> tuple[str, list[int]]:
+def _triage(
+    scores: list[float], flags: Iterable[RedFlag], m: _Model, present: frozenset[str] = frozenset()
+) -> tuple[str, list[int]]:
     leading = [i for i, s in enumerate(scores) if _sigmoid(s) >= LEAD_MIN]
     levels = [rf.level for rf in flags] + [m.causes[i].triage for i in leading]
+    if not leading and present & m.symptoms:
+        levels.append(UNEXPLAINED_FLOOR)
     return m.kb.most_urgent(levels), leading
 
 
@@ -303,7 +325,7 @@ def assess(evidence: Mapping[str, str], kb: Optional[KnowledgeBase] = None) -> A
 
     flags = sorted(_fired(present, m), key=lambda rf: kb.rank(rf.level))
     hits = [RedFlagHit(rf.id, rf.level, rf.name, rf.when.matched(present), rf.what_to_do) for rf in flags]
-    triage, _ = _triage(scores, flags, m)
+    triage, _ = _triage(scores, flags, m, present)
     emergency = triage == kb.triage_order[0]
 
     can_conclude = _can_conclude(ev, scores, triage, m)
@@ -331,14 +353,19 @@ def _advice(
 ) -> Advice:
     level = kb.triage_levels[triage]
     top = _advice_causes(ranked)
+    present = frozenset(f for f, v in ev.items() if v == PRESENT)
     tips: list[Tip] = []
     if triage != kb.triage_order[0]:
+        # safety advice tied to what was said comes first and always stays (short of an emergency)
+        candidates = [t for t in kb.tips.values() if not t.causes and t.only_when is not None]
+        give_way = any(kb.rank(h.level) <= kb.rank(TIPS_GIVE_WAY_AT) for h in hits)
+        if not give_way:
+            candidates += [tip for c in top for tip in kb.tips_for(c.id)]
         seen: set[str] = set()
-        for c in top:
-            for tip in kb.tips_for(c.id):
-                if tip.id not in seen and len(tips) < MAX_TIPS:
-                    seen.add(tip.id)
-                    tips.append(tip)
+        for tip in candidates:
+            if tip.id not in seen and len(tips) < MAX_TIPS and tip.applies(present):
+                seen.add(tip.id)
+                tips.append(tip)
     see: list[str] = []
     for c in top:
         for line in kb.causes[c.id].see_doctor_if:
@@ -440,7 +467,7 @@ def next_question(
     scores = _scores(ev, m)
     present = frozenset(f for f, v in ev.items() if v == PRESENT)
     flags = _fired(present, m)
-    triage, _ = _triage(scores, flags, m)
+    triage, _ = _triage(scores, flags, m, present)
     if triage == kb.triage_order[0]:
         return None
     threshold = MIN_QUESTION_SCORE_CONCLUDED if _can_conclude(ev, scores, triage, m) else MIN_QUESTION_SCORE
@@ -462,6 +489,7 @@ def next_question(
     fired_now = {rf.id for rf in flags}
     flag_levels = [rf.level for rf in flags]
     rank_now = kb.rank(triage)
+    symptomatic = bool(present & m.symptoms)
     for f, feature in kb.features.items():
         if f in skip or not feature.question:
             continue
@@ -482,6 +510,8 @@ def next_question(
                 leads[i] = _sigmoid(scores[i] + delta[i]) >= LEAD_MIN
             levels = flag_levels + (new_on_yes if answer == PRESENT else [])
             levels += [m.causes[i].triage for i in range(n) if leads[i]]
+            if not any(leads) and (symptomatic or (answer == PRESENT and f in m.symptoms)):
+                levels.append(UNEXPLAINED_FLOOR)
             route_change += p_answer * abs(kb.rank(kb.most_urgent(levels)) - rank_now)
         confirmation = CONFIRM_WEIGHT * likelihoods[lead] if f in keys else 0.0
         screen, screened = _screening(f, present, triage, likelihoods, m)
@@ -507,6 +537,11 @@ def _softmax(scores: list[float]) -> list[float]:
     return [w / total for w in weights]
 
 
+@functools.lru_cache(maxsize=256)
+def _witnesses(rf: RedFlag) -> tuple[frozenset[str], ...]:
+    return tuple(rf.when.witnesses())
+
+
 def _screening(
     f: str, present: frozenset[str], triage: str, likelihoods: list[float], m: _Model
 ) -> tuple[float, Optional[str]]:
@@ -516,8 +551,10 @@ def _screening(
     for rf in m.flags_by_feature.get(f, ()):
         if kb.rank(rf.level) >= kb.rank(triage) or rf.when.matches(present):
             continue
-        rf_features = rf.when.features()
-        if rf.when.matches(present | {f}) and rf_features & present:
+        # Partly met: a way of satisfying R that needs f and is otherwise already present (chest pain
+        # after a swollen calf). Not merely "R mentions something present": "my legs" (both_legs,
+        # part of back pain + both legs weak) must not make groin numbness the first question.
+        if any(f in w and len(w) > 1 and (w - {f}) <= present for w in _witnesses(rf)):
             relevance = 1.0
         else:
             relevance = 0.0

@@ -190,3 +190,149 @@ def see_doctor_if(assessment: Any, kb: KnowledgeBase) -> List[str]:
 
 def summary_text(assessment: Any, kb: KnowledgeBase) -> str:
     return bullets(assessment.advice.doctor_summary.splitlines())
+
+
+# --- the interview's own turns (bot.interview.turn outcomes) ----------------------------------
+
+_INVITES = [
+    "Tell me in your own words what your legs are doing, when it happens, and anything that seems to set it off.",
+    "I'd like to understand what is going on. For example: do your legs shake, twitch, cramp, or feel "
+    "like they have to move? Is it worse at night, or after exercise?",
+    "I can help best with a description of the leg symptoms themselves. You can pick one below or "
+    "write a sentence such as \"my calves cramp at night\".",
+]
+EXAMPLE_BUTTONS = [
+    {"title": "They shake or tremble", "payload": "my legs shake"},
+    {"title": "An urge to move at night", "payload": "I get an urge to move my legs at night"},
+    {"title": "Painful cramps", "payload": "I get painful leg cramps"},
+    {"title": "Twitching", "payload": "my leg muscles twitch"},
+]
+
+
+def invite(variant: int = 0) -> List[Message]:
+    text = _INVITES[min(variant, len(_INVITES) - 1)]
+    if variant >= len(_INVITES) - 1:
+        return [{"text": text, "buttons": EXAMPLE_BUTTONS}]
+    return [{"text": text}]
+
+
+def rephrase_question(next_q: Any) -> List[Message]:
+    return [{"text": f"Sorry, I didn't catch how that answers my question. {next_q.text} "
+                     "Yes, no or not sure is fine, or a few words of your own.",
+             "buttons": ANSWER_BUTTONS}]
+
+
+def resumed_question(next_q: Any) -> List[Message]:
+    return [{"text": f"OK, let's carry on. {next_q.text}", "buttons": ANSWER_BUTTONS}]
+
+
+def medicine_question(text: str) -> List[Message]:
+    return [{"text": text, "buttons": [{"title": "Not sure", "payload": "/unsure"}]}]
+
+
+def after_conclusion(variant: int = 0) -> List[Message]:
+    if variant == 0:
+        return after_conclusion_prompt()
+    return [{"text": "If anything changes, just tell me what's new and I'll look again. "
+                     "Or say \"start over\" for a new check.", "buttons": FOLLOW_UP_BUTTONS}]
+
+
+def closing(variant: int = 0) -> List[Message]:
+    texts = [
+        "All right. Take care of yourself, and see a doctor if it gets worse or something new appears. "
+        "I'm here if you want to tell me more.",
+        "I'm here whenever you need me. Say \"start over\" to begin a new check.",
+    ]
+    return [{"text": texts[min(variant, 1) if variant else 0]}]
+
+
+def confirm_start_over() -> List[Message]:
+    return [{"text": "Start a new check? What you've told me so far will be set aside.",
+             "buttons": [{"title": "Yes, start over", "payload": "/affirm"},
+                         {"title": "No, carry on", "payload": "/deny"}]}]
+
+
+def started_over() -> List[Message]:
+    return [{"text": "OK, let's start again. Everything you told me before is set aside."}] + invite(0)
+
+
+def why_asking(feature_label: str, urgent_sign: bool, likely: Sequence[str], next_q: Any) -> List[Message]:
+    if urgent_sign:
+        reason = (f"I ask about {feature_label} because together with what you've described it can be a "
+                  "warning sign that needs a doctor quickly, and I don't want to miss it.")
+    elif likely:
+        reason = (f"I ask about {feature_label} because it helps tell apart the explanations that fit "
+                  f"what you've described so far ({join_words([n.lower() for n in likely], 'and')}).")
+    else:
+        reason = f"I ask about {feature_label} because it helps narrow down what may be going on."
+    return [{"text": reason}, {"text": next_q.text, "buttons": ANSWER_BUTTONS}]
+
+
+def meaning_of(feature_label: str, meaning: Optional[str], next_q: Any) -> List[Message]:
+    text = meaning or f"I mean {feature_label}."
+    return [{"text": text}, {"text": next_q.text, "buttons": ANSWER_BUTTONS}]
+
+
+# --- the person behind the symptoms (bot.safety) -----------------------------------------------
+# Safe-messaging guidance (crisis.yml sources): speak plainly and calmly, no method detail, a line
+# to call now, do not stay alone, say that help works, leave the door open.
+
+RESUME_BUTTON = {"title": "Back to my legs", "payload": "/resume"}
+
+
+def crisis(lines: Any, about_someone_else: bool) -> List[Message]:
+    if about_someone_else:
+        text = (
+            "Thank you for telling me. What you describe is serious, and you are right to act on it.\n\n"
+            f"• If they might act on these thoughts now, or have already harmed themselves, call {lines.emergency} "
+            "now, or take them to the nearest emergency department.\n"
+            f"• You can both talk to someone right now, any time: {lines.crisis}.\n"
+            "• Stay with them if you can, ask them directly how they are feeling, and keep medicines and "
+            "anything they could use to harm themselves out of reach.\n\n"
+            "I've paused the questions about legs. When you're ready, we can go back to them."
+        )
+    else:
+        text = (
+            "I'm really sorry you're feeling like this. Thank you for telling me; you don't have to face "
+            "it on your own.\n\n"
+            f"• If you might act on these thoughts, or you are in danger right now, call {lines.emergency} "
+            "now, or go to the nearest emergency department.\n"
+            f"• You can talk to someone right now, any time of day or night: {lines.crisis}.\n"
+            "• If you can, don't stay alone: ask someone you trust to be with you, and keep away from anything "
+            "you could use to harm yourself, medicines included.\n\n"
+            "Feelings like these can get better with the right help, and a doctor can help with them as well as "
+            "with your legs. I've paused the questions; when you're ready, we can go back to them."
+        )
+    return [{"text": text, "buttons": [RESUME_BUTTON]}]
+
+
+def crisis_payload(lines: Any, evidence: Mapping[str, str]) -> Message:
+    """The DESIGN.md assessment payload for a crisis: emergency level, the crisis red flag, the lines."""
+    return {"json_message": {"assessment": {
+        "triage": "emergency",
+        "causes": [],
+        "red_flags": [{"id": "self_harm_risk", "level": "emergency"}],
+        "evidence": {"present": [f for f, v in evidence.items() if v == "present"],
+                     "absent": [f for f, v in evidence.items() if v == "absent"]},
+        "crisis": lines.as_payload(),
+        "version": 1,
+    }}}
+
+
+def gentle_check(lines: Any) -> Message:
+    return {"text": "Thank you for saying how you feel. If things ever feel too much, or thoughts of harming "
+                    f"yourself come, you can talk to someone any time: {lines.crisis}. In an emergency, call "
+                    f"{lines.emergency}."}
+
+
+def distress_support() -> Message:
+    # seeds 002 and 003: sleep loss and anxiety feed the symptoms and each other; CBT for insomnia,
+    # support groups and talking to a professional help.
+    return {"text": "That sounds exhausting, and it's understandable to feel worn down or worried. Poor sleep "
+                    "and anxiety can make leg symptoms worse, and the symptoms feed the worry, so help with one "
+                    "often eases the other. Besides what I suggest for your legs, a doctor can offer help for "
+                    "sleep (such as CBT for insomnia), support groups, or someone to talk to."}
+
+
+def crisis_line_reminder(lines: Any) -> str:
+    return f"(Support is there any time: {lines.crisis}.)"

@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
 inputs_hash() {
-  find config.yml domain.yml data bot/knowledge bot/nlu -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.txt' \) \
+  find config.yml domain.yml data bot/knowledge bot/nlu bot/policies bot/safety bot/interview -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.txt' \) \
     -not -path '*/__pycache__/*' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16
 }
 want=$(inputs_hash)

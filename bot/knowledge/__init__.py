@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass, replace
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable, Iterator, Mapping, Optional
@@ -59,9 +60,14 @@ class KnowledgeError(ValueError):
 # --------------------------------------------------------------------------- data types
 @dataclass(frozen=True)
 class Source:
+    """A seed article (``file``) or a published standard (``publisher``, ``url``, ``date``)."""
+
     id: str
     title: str
     file: Optional[str] = None
+    publisher: Optional[str] = None
+    url: Optional[str] = None
+    date: Optional[str] = None  # YYYY, YYYY-MM or YYYY-MM-DD: published or last revised
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,11 @@ class Feature:
     # Features that cannot be present together with this one (one leg / both legs): saying one
     # makes the others absent. Declared once in features.yml, made symmetric on load.
     excludes: tuple[str, ...] = ()
+    # Replies that answer this feature's question only while it is asked ("it crept up over
+    # months" to the onset question): {"yes" | "no" | "partly" | "unsure": phrases}.
+    answers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Plain words for "what does that mean?" while the question is pending (optional).
+    meaning: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -179,8 +190,19 @@ class RedFlag:
 class Tip:
     id: str
     text: str
-    causes: tuple[str, ...]
+    causes: tuple[str, ...]  # offered when one of these causes is among the top causes
     sources: tuple[str, ...]
+    # Optional conditions over present features (red-flag syntax): the tip is offered only when
+    # ``only_when`` holds (a tip with no causes is offered whenever it holds), and never when
+    # ``avoid_when`` holds (no massage with a possibly clotted calf).
+    only_when: Optional[Condition] = None
+    avoid_when: Optional[Condition] = None
+
+    def applies(self, present: Iterable[str] | frozenset[str]) -> bool:
+        present = frozenset(present)
+        if self.avoid_when is not None and self.avoid_when.matches(present):
+            return False
+        return self.only_when is None or self.only_when.matches(present)
 
 
 @dataclass(frozen=True, eq=False)
@@ -211,12 +233,15 @@ class KnowledgeBase:
 
     @functools.cached_property
     def _red_flag_features(self) -> frozenset[str]:
-        return frozenset().union(
+        used = frozenset().union(
             *(rf.when.features() for rf in self.red_flags.values() if rf.level == self.triage_order[0])
         )
+        return frozenset(f for f in used if self.features[f].group == "sign")
 
     def red_flag_features(self) -> frozenset[str]:
-        """Every feature used in the condition of an emergency-level red flag."""
+        """Every warning sign (feature of group ``sign``) used in the condition of an emergency-level
+        red flag. Context that only completes a red flag (a medicine, alcohol, "it started
+        suddenly", one leg) is not itself a warning sign."""
         return self._red_flag_features
 
     def tips_for(self, cause_id: str) -> tuple[Tip, ...]:
@@ -259,7 +284,7 @@ def _load(directory: Path) -> KnowledgeBase:
     levels, general = _load_levels(directory, sources)
     causes = _load_causes(directory, sources, features, levels)
     red_flags = _load_red_flags(directory, sources, features, levels, causes)
-    tips = _load_tips(directory, sources, causes)
+    tips = _load_tips(directory, sources, causes, features)
     _check_cross(causes, red_flags, tips, levels)
     return KnowledgeBase(
         directory=directory,
@@ -357,12 +382,30 @@ class _Entry:
         return MappingProxyType(out)
 
 
+_DATE_RE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+
+
 def _load_sources(directory: Path) -> dict[str, Source]:
     entries, _ = _read(directory, "sources.yml", "sources")
     out: dict[str, Source] = {}
     for raw in entries:
-        e = _Entry("sources.yml", raw, ("title", "file"))
-        out[e.id] = Source(e.id, e.text("title"), e.text("file", optional=True))  # type: ignore[arg-type]
+        e = _Entry("sources.yml", raw, ("title", "file", "publisher", "url", "date"))
+        file = e.text("file", optional=True)
+        publisher = e.text("publisher", optional=True)
+        url = e.text("url", optional=True)
+        date = raw.get("date")
+        if date is not None:
+            date = str(date).strip()  # YAML may read 2019 as a number
+        if file is None:
+            # a published standard: who, where and when, so a reviewer can check the claim
+            for key, value in (("publisher", publisher), ("url", url), ("date", date)):
+                if not value:
+                    e.fail(f"a source that is not a seed file needs '{key}'")
+        if url is not None and (not url.startswith("https://") or " " in url):
+            e.fail("'url' must be an https:// address")
+        if date is not None and not _DATE_RE.match(date):
+            e.fail("'date' must be YYYY, YYYY-MM or YYYY-MM-DD")
+        out[e.id] = Source(e.id, e.text("title"), file, publisher, url, date)  # type: ignore[arg-type]
     return out
 
 
@@ -371,7 +414,8 @@ def _load_features(directory: Path, sources: Mapping[str, Source]) -> dict[str, 
     out: dict[str, Feature] = {}
     excludes: dict[str, set[str]] = {}
     for raw in entries:
-        e = _Entry("features.yml", raw, ("group", "label", "question", "phrases", "sources", "excludes"))
+        e = _Entry("features.yml", raw,
+                   ("group", "label", "question", "phrases", "sources", "excludes", "answers", "meaning"))
         group = e.text("group")
         if group not in FEATURE_GROUPS:
             e.fail(f"unknown group '{group}' (expected one of {', '.join(sorted(FEATURE_GROUPS))})")
@@ -383,6 +427,8 @@ def _load_features(directory: Path, sources: Mapping[str, Source]) -> dict[str, 
             question=e.text("question", optional=True),
             phrases=phrases,
             sources=e.sources(sources),
+            answers=_answers(e),
+            meaning=e.text("meaning", optional=True),
         )
         excludes[e.id] = set(e.texts("excludes"))
     for feature_id, others in excludes.items():
@@ -391,6 +437,23 @@ def _load_features(directory: Path, sources: Mapping[str, Source]) -> dict[str, 
                 raise KnowledgeError("features.yml", feature_id, f"excludes unknown feature '{other}'")
             excludes[other].add(feature_id)
     return {fid: replace(f, excludes=tuple(sorted(excludes[fid]))) for fid, f in out.items()}
+
+
+ANSWER_READINGS = ("yes", "no", "partly", "unsure")
+
+
+def _answers(e: "_Entry") -> Mapping[str, tuple[str, ...]]:
+    raw = e.raw.get("answers") or {}
+    if not isinstance(raw, dict) or set(raw) - set(ANSWER_READINGS):
+        e.fail(f"'answers' must map some of {', '.join(ANSWER_READINGS)} to lists of phrases")
+    if raw and not e.raw.get("question"):
+        e.fail("'answers' needs a 'question' (they are read only while it is asked)")
+    out = {}
+    for reading, phrases in raw.items():
+        if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip() for p in phrases):
+            e.fail(f"'answers.{reading}' must be a list of texts")
+        out[reading] = tuple(" ".join(p.lower().split()) for p in phrases)
+    return MappingProxyType(out)
 
 
 def _load_levels(directory: Path, sources: Mapping[str, Source]) -> tuple[dict[str, TriageLevel], tuple[str, ...]]:
@@ -475,16 +538,16 @@ def _load_causes(
     return out
 
 
-def _parse_condition(e: _Entry, node: Any, features: Mapping[str, Feature]) -> Condition:
+def _parse_condition(e: _Entry, node: Any, features: Mapping[str, Feature], key: str = "when") -> Condition:
     if isinstance(node, str):
         if node not in features:
-            e.fail(f"unknown feature '{node}' in 'when'")
+            e.fail(f"unknown feature '{node}' in '{key}'")
         return Condition("feature", feature=node)
     if isinstance(node, dict) and len(node) == 1:
         (op, items), = node.items()
         if op in ("all_of", "any_of") and isinstance(items, list) and items:
-            return Condition(op, items=tuple(_parse_condition(e, item, features) for item in items))
-    e.fail("'when' must be a feature id or {all_of: [...]} / {any_of: [...]} with a non-empty list")
+            return Condition(op, items=tuple(_parse_condition(e, item, features, key) for item in items))
+    e.fail(f"'{key}' must be a feature id or {{all_of: [...]}} / {{any_of: [...]}} with a non-empty list")
     raise AssertionError  # unreachable
 
 
@@ -514,17 +577,21 @@ def _load_red_flags(
     return out
 
 
-def _load_tips(directory: Path, sources: Mapping[str, Source], causes: Mapping[str, Cause]) -> dict[str, Tip]:
+def _load_tips(
+    directory: Path, sources: Mapping[str, Source], causes: Mapping[str, Cause], features: Mapping[str, Feature]
+) -> dict[str, Tip]:
     name = "tips.yml"
     entries, _ = _read(directory, name, "tips")
     out: dict[str, Tip] = {}
     for raw in entries:
-        e = _Entry(name, raw, ("text", "causes", "sources"))
+        e = _Entry(name, raw, ("text", "causes", "sources", "only_when", "avoid_when"))
         srcs = e.sources(sources)
-        if not raw.get("causes"):
-            e.fail("a tip must name at least one cause in 'causes'")
+        only_when = _parse_condition(e, raw["only_when"], features, "only_when") if "only_when" in raw else None
+        avoid_when = _parse_condition(e, raw["avoid_when"], features, "avoid_when") if "avoid_when" in raw else None
+        if not raw.get("causes") and only_when is None:
+            e.fail("a tip must name at least one cause in 'causes' (or say when it applies in 'only_when')")
         tip_causes = e.ids("causes", causes, "cause")
-        out[e.id] = Tip(e.id, e.text("text"), tip_causes, srcs)  # type: ignore[arg-type]
+        out[e.id] = Tip(e.id, e.text("text"), tip_causes, srcs, only_when, avoid_when)  # type: ignore[arg-type]
     return out
 
 
@@ -534,7 +601,7 @@ def _check_cross(
     tips: Mapping[str, Tip],
     levels: Mapping[str, TriageLevel],
 ) -> None:
-    covered = {c for tip in tips.values() for c in tip.causes}
+    covered = {c for tip in tips.values() if tip.only_when is None for c in tip.causes}
     for cause in causes.values():
         if cause.id not in covered:
             raise KnowledgeError("tips.yml", cause.id, "no tip applies to this cause")

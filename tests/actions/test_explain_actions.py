@@ -53,8 +53,18 @@ async def test_doctor_summary_lists_what_is_present_and_absent():
     assert "numbness" in said
 
 
-async def test_start_over_and_delete_reset_every_slot():
-    for action in (ActionStartOver(), ActionDeleteMyData()):
-        messages, events = await run_action(action, make_tracker("start over", intent="restart", slots={"evidence": RLS}))
-        assert {"event": "reset_slots", "timestamp": None} in events
-        assert messages
+async def test_delete_resets_every_slot():
+    messages, events = await run_action(ActionDeleteMyData(), make_tracker("delete my data", intent="delete_my_data",
+                                                                           slots={"evidence": RLS}))
+    assert {"event": "reset_slots", "timestamp": None} in events
+    assert "erased" in messages[0]["text"]
+
+
+async def test_start_over_with_evidence_asks_first_and_without_resets_at_once():
+    messages, events = await run_action(ActionStartOver(), make_tracker("start over", intent="start_over",
+                                                                        slots={"evidence": RLS}))
+    assert {"event": "reset_slots", "timestamp": None} not in events
+    assert "set aside" in messages[0]["text"] and [b["title"] for b in messages[0]["buttons"]][0] == "Yes, start over"
+    assert {e["name"]: e["value"] for e in events if e["event"] == "slot"}["pending_question"] == "confirm_start_over"
+    messages, events = await run_action(ActionStartOver(), make_tracker("start over", intent="start_over"))
+    assert {"event": "reset_slots", "timestamp": None} in events

@@ -43,6 +43,23 @@ TYPICAL = {
     "iron_deficiency": (["iron_deficiency_known", "urge_to_move", "at_rest"], "routine", ["iron_deficiency_known"]),
     "nocturnal_leg_cramps": (["cramp", "leg_pain", "worse_at_night", "wakes_from_sleep"], "self_care", ["cramp"]),
     "dystonia": (["twisting_posture", "leg_pain", "one_leg"], "routine", ["twisting_posture"]),
+    # issue 14, item 13
+    "hypnic_jerks": (["jerking_twitching", "falling_asleep_jerks"], "self_care", ["falling_asleep_jerks"]),
+    "periodic_limb_movements": (
+        ["jerking_twitching", "kicks_during_sleep", "worse_at_night"], "routine", ["kicks_during_sleep"]
+    ),
+    "hyperthyroidism": (
+        ["shaking", "hands_affected", "thyroid_signs", "sweating_palpitations"], "routine", ["thyroid_signs"]
+    ),
+    "orthostatic_tremor": (
+        ["shaking", "during_posture", "relieved_by_movement", "balance_problems"], "routine", ["during_posture"]
+    ),
+    "benign_fasciculations": (["jerking_twitching", "episodic"], "self_care", ["jerking_twitching"]),
+    "akathisia": (["med_antipsychotic", "new_medication", "urge_to_move", "agitation"], "urgent", ["agitation", "urge_to_move"]),
+    "tardive_dyskinesia": (
+        ["mouth_face_movements", "med_antipsychotic", "lasting_weeks"], "routine", ["mouth_face_movements"]
+    ),
+    "low_calcium_magnesium": (["tetany_signs", "cramp", "tingling"], "urgent", ["tetany_signs"]),
 }
 
 

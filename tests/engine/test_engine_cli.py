@@ -31,7 +31,9 @@ def test_assess_prints_the_payload_with_explanations_and_advice():
 def test_assess_emergency():
     out = json.loads(run("assess", "--present", "calf_swelling,chest_pain").stdout)
     assert out["assessment"]["triage"] == "emergency"
-    assert out["assessment"]["red_flags"] == [{"id": "clot_with_chest_symptoms", "level": "emergency"},
+    # chest pain is an emergency on its own (NICE CG95), as well as with a swollen calf
+    assert out["assessment"]["red_flags"] == [{"id": "chest_pain", "level": "emergency"},
+                                              {"id": "clot_with_chest_symptoms", "level": "emergency"},
                                               {"id": "possible_clot", "level": "urgent"}]
     assert out["explanation"]["emergency"] is True
 

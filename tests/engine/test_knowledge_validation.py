@@ -25,6 +25,8 @@ BROKEN = {
     "cause_without_tip": ("tips.yml", "exercise_fatigue", "no tip"),
     "red_flag_feature_against_more_urgent_cause": ("causes.yml", "exercise_fatigue", "could lower the route"),
     "unknown_feature_in_excludes": ("features.yml", "after_exercise", "excludes unknown feature 'before_exercise'"),
+    "standard_without_url": ("sources.yml", "standard_b", "needs 'url'"),
+    "tip_avoid_unknown_feature": ("tips.yml", "stretch", "unknown feature 'calf_swollen' in 'avoid_when'"),
 }
 
 

@@ -296,11 +296,14 @@ def _fired(present: frozenset[str], m: _Model) -> list[RedFlag]:
 
 
 def _triage(
-    scores: list[float], flags: Iterable[RedFlag], m: _Model, present: frozenset[str] = frozenset()
+    scores: list[float], flags: Iterable[RedFlag], m: _Model, present: frozenset[str] = frozenset(),
+    answered: bool = False,
 ) -> tuple[str, list[int]]:
     leading = [i for i, s in enumerate(scores) if _sigmoid(s) >= LEAD_MIN]
     levels = [rf.level for rf in flags] + [m.causes[i].triage for i in leading]
-    if not leading and present & m.symptoms:
+    # Symptoms nothing explains, or an interview in which nothing was found present (the complaint's
+    # words gave no symptom: "a wiggly dance thing"): a doctor should look, never "manage at home".
+    if not leading and (present & m.symptoms or answered):
         levels.append(UNEXPLAINED_FLOOR)
     return m.kb.most_urgent(levels), leading
 
@@ -325,7 +328,7 @@ def assess(evidence: Mapping[str, str], kb: Optional[KnowledgeBase] = None) -> A
 
     flags = sorted(_fired(present, m), key=lambda rf: kb.rank(rf.level))
     hits = [RedFlagHit(rf.id, rf.level, rf.name, rf.when.matched(present), rf.what_to_do) for rf in flags]
-    triage, _ = _triage(scores, flags, m, present)
+    triage, _ = _triage(scores, flags, m, present, answered=bool(ev))
     emergency = triage == kb.triage_order[0]
 
     can_conclude = _can_conclude(ev, scores, triage, m)
@@ -467,7 +470,7 @@ def next_question(
     scores = _scores(ev, m)
     present = frozenset(f for f, v in ev.items() if v == PRESENT)
     flags = _fired(present, m)
-    triage, _ = _triage(scores, flags, m, present)
+    triage, _ = _triage(scores, flags, m, present, answered=bool(ev))
     if triage == kb.triage_order[0]:
         return None
     threshold = MIN_QUESTION_SCORE_CONCLUDED if _can_conclude(ev, scores, triage, m) else MIN_QUESTION_SCORE

@@ -166,6 +166,13 @@ def _leading(text: str, within: int = 3) -> Optional[tuple[str, tuple[str, ...]]
     return None
 
 
+def opens_with_answer_word(text: str) -> bool:
+    """Does the message open with an answer word ("no, ...", "yes but ...", "not sure")? A verb phrase
+    ("I don't want to do this any more") does not count: it may be a request."""
+    found = _leading(text)
+    return bool(found) and (found[1] in _INTERJECTIONS or found[0] in (UNSURE, PARTLY) or found[1] == ("not",))
+
+
 def leading_cue(text: str, within: int = 3) -> Optional[str]:
     """The reading of a reply cue that opens the message, if any."""
     found = _leading(text, within)

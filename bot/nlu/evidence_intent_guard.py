@@ -40,6 +40,7 @@ language pass through unchanged unless they carry such entities.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Text
 
 from rasa.engine.graph import GraphComponent
@@ -53,6 +54,7 @@ from rasa.shared.nlu.constants import (
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
     PREDICTED_CONFIDENCE_KEY,
+    TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 
@@ -78,6 +80,11 @@ class EvidenceIntentGuard(ConfiguredOnly, GraphComponent):
             "target_intent": "describe_symptoms",
             "evidence_intents": ["describe_symptoms", "affirm", "deny", "unsure", "correct"],
             "rescue_intents": ["nlu_fallback", "greet"],
+            # out_of_scope is rescued only when the message names a part of the leg ("my calf is
+            # really sore"), since symptom words alone also fit other body parts ("my head hurts")
+            "leg_rescue_intents": ["out_of_scope"],
+            "leg_words": ["leg", "legs", "calf", "calves", "thigh", "thighs", "shin", "shins", "knee", "knees",
+                          "ankle", "ankles", "foot", "feet", "toe", "toes", "hamstring", "hamstrings", "hip", "hips"],
             "red_flag_features": None,
             "feature_entity": "feature",
             "extract_if_missing": True,
@@ -113,7 +120,8 @@ class EvidenceIntentGuard(ConfiguredOnly, GraphComponent):
                                                "feature_entity": name})
         return [e for e in self._symptoms.entities_of(message) if e.get(ENTITY_ATTRIBUTE_TYPE) == name]
 
-    def decide(self, intent_name: Optional[str], entities: Iterable[Dict[Text, Any]]) -> Optional[Dict[Text, Any]]:
+    def decide(self, intent_name: Optional[str], entities: Iterable[Dict[Text, Any]],
+               text: Optional[str] = None) -> Optional[Dict[Text, Any]]:
         """The override for a message with ``intent_name`` and feature ``entities``, or None."""
         entities = list(entities)
         target = self._config["target_intent"]
@@ -123,10 +131,15 @@ class EvidenceIntentGuard(ConfiguredOnly, GraphComponent):
         flags = sorted({f for f in present if f in self.red_flag_features})
         if flags and intent_name not in set(self._config["evidence_intents"]):
             return {"rule": RULE_RED_FLAG, "features": flags}
-        if intent_name is None or intent_name in set(self._config["rescue_intents"]):
+        if intent_name is None or intent_name in set(self._config["rescue_intents"]) or (
+                intent_name in set(self._config["leg_rescue_intents"]) and self._names_a_leg(text)):
             values = sorted({str(e.get(ENTITY_ATTRIBUTE_VALUE)) for e in entities})
             return {"rule": RULE_RESCUE, "features": values}
         return None
+
+    def _names_a_leg(self, text: Optional[str]) -> bool:
+        words = set(re.findall(r"[a-z]+", (text or "").lower()))
+        return bool(words & set(self._config["leg_words"]))
 
     # ------------------------------------------------------------------ graph API
     def process(self, messages: List[Message]) -> List[Message]:
@@ -140,7 +153,7 @@ class EvidenceIntentGuard(ConfiguredOnly, GraphComponent):
     def _process_one(self, message: Message) -> None:
         intent = message.get(INTENT) or {}
         intent_name = intent.get(INTENT_NAME_KEY) if isinstance(intent, dict) else None
-        decision = self.decide(intent_name, self._feature_entities(message))
+        decision = self.decide(intent_name, self._feature_entities(message), message.get(TEXT))
         if decision is None:
             return
         target = self._config["target_intent"]

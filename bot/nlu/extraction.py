@@ -696,7 +696,9 @@ class Extractor:
             if j >= n or j not in starts:
                 return False
             k = max(mentions[i].end for i in starts[j])
-            return clause_end(k)
+            # list items are short noun phrases ("no pain, numbness or tingling"); a longer mention
+            # after the comma is a clause of its own ("I can't lift it, and every day it is worse")
+            return clause_end(k) and k - j <= 3
 
         def scope(cue_end: int) -> set[int]:
             hit: set[int] = set()

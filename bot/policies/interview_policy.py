@@ -27,16 +27,20 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.interview.answers import leading_cue
+from bot.interview.answers import opens_with_answer_word
 
 TRIAGE_ACTION = "action_triage_turn"
 PENDING_SLOT = "pending_question"
 #: Intents that leave the interview even while a question is pending.
-EXIT_INTENTS = frozenset({"start_over", "delete_my_data", "ask_why", "ask_what_is", "goodbye", "crisis", "resume"})
+EXIT_INTENTS = frozenset({"start_over", "delete_my_data", "ask_why", "ask_what_is", "goodbye", "crisis", "resume",
+                          "greet"})  # "hello" again mid-interview: greeted, the question stays pending
 #: Exits that a reply opening like an answer ("no, ...") cannot override.
 ALWAYS_EXIT = frozenset({"crisis"})
 #: Below this confidence an exit intent is not trusted over the context.
 EXIT_MIN_CONFIDENCE = 0.6
+#: The action each explaining exit leads to: asked twice in a row about the same question, the
+#: second message is read as an answer (never the same explanation twice: no loops).
+EXPLAINING = {"ask_why": "action_explain_why", "ask_what_is": "action_explain_cause"}
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
@@ -76,7 +80,23 @@ class InterviewPolicy(Policy):
             if intent in ALWAYS_EXIT:
                 return None
             text = message.text or ""
-            opens_like_answer = not text.startswith("/") and leading_cue(text) is not None
-            if confidence >= EXIT_MIN_CONFIDENCE and not opens_like_answer:
+            opens_like_answer = not text.startswith("/") and opens_with_answer_word(text)
+            repeated = EXPLAINING.get(intent) is not None and _previous_bot_action(tracker) == EXPLAINING[intent]
+            if confidence >= EXIT_MIN_CONFIDENCE and not opens_like_answer and not repeated:
                 return None
         return TRIAGE_ACTION
+
+
+def _previous_bot_action(tracker: DialogueStateTracker) -> Optional[str]:
+    """The last action before the current user message, other than listening."""
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+
+    seen_user = False
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            if seen_user:
+                return None
+            seen_user = True
+        elif isinstance(event, ActionExecuted) and seen_user and event.action_name != ACTION_LISTEN_NAME:
+            return event.action_name
+    return None

@@ -41,8 +41,9 @@ EXAMPLES_FILE = KNOWLEDGE_FILE.with_name("crisis_examples.yml")
 MODEL_CRISIS = 0.6
 MODEL_CHECK = 0.45
 MODEL_CRISIS_OVER_CHECK = 0.9
-MODEL_CRISIS_UNGATED = 0.9
-MODEL_CHECK_UNGATED = 0.75
+# Outside the gate the layer never gives the crisis script (long posts about legs fooled it), and
+# only a gentle check when all but certain.
+MODEL_CHECK_UNGATED = 0.9
 #: Long posts are read whole, up to this many characters (far beyond the chat limit).
 MAX_CHARS = 20_000
 
@@ -75,6 +76,18 @@ class SafetyReading:
     @property
     def is_crisis(self) -> bool:
         return self.level == CRISIS
+
+
+@functools.lru_cache(maxsize=1)
+def _english_words() -> Any:
+    """The lookup table of English word forms that spaCy ships (spacy-lookups-data, installed)."""
+    from spacy.lookups import load_lookups
+
+    return load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
+
+
+def _is_english_word(word: str) -> bool:
+    return word in _english_words()
 
 
 def _osa(a: str, b: str) -> int:
@@ -118,7 +131,7 @@ class Detector:
     def _word(self, w: str) -> str:
         if w in self._replace:
             return self._replace[w]
-        if len(w) >= 6 and w.isalpha():
+        if len(w) >= 6 and w.isalpha() and not _is_english_word(w):  # "hearing" is not "harming"
             if w in self._cache:
                 return self._cache[w]
             best, best_distance = w, 99
@@ -262,9 +275,9 @@ class Detector:
             anywhere, gated = self.probabilities(text)
             # A sentence that touches the ideas of the gate and reads as a disclosure is a crisis;
             # despair that a check pattern names ("I can't take much more") needs near certainty.
-            # Elsewhere the layer is only trusted when all but certain; when merely likely, the
-            # person gets the gentle check, which shows the line and asks directly.
-            if gated >= (MODEL_CRISIS_OVER_CHECK if check else MODEL_CRISIS) or anywhere >= MODEL_CRISIS_UNGATED:
+            # Elsewhere, or when merely likely, the person gets the gentle check, which shows the
+            # line and asks directly.
+            if gated >= (MODEL_CRISIS_OVER_CHECK if check else MODEL_CRISIS):
                 return SafetyReading(CRISIS, None, bool(_THIRD_PERSON_RE.search(masked)) and not re.search(
                     r"\b(i|i'm|i've|i'd|me|my)\b", masked))
             if gated >= MODEL_CHECK or anywhere >= MODEL_CHECK_UNGATED:

@@ -68,6 +68,39 @@ CASES = {
         "My foot twists inwards and my toes curl and it stays stuck in that odd position for minutes",
         {"twisting_posture", "one_leg", "lasting_weeks"},
         "routine"),
+    # causes added with the clinical review (issue 14, item 13)
+    "hypnic_jerks": (
+        "Just as I'm drifting off to sleep my leg gives one big jerk and wakes me up",
+        {"jerking_twitching", "falling_asleep_jerks", "episodic"},
+        "self_care"),
+    "periodic_limb_movements": (
+        "My wife says my legs kick over and over all night while I'm asleep, I don't notice it myself",
+        {"kicks_during_sleep", "jerking_twitching", "both_legs", "lasting_weeks"},
+        "routine"),
+    "hyperthyroidism": (
+        "My legs and hands tremble, I've lost weight without trying and I feel too hot when others don't",
+        {"shaking", "thyroid_signs", "hands_affected", "sweating_palpitations", "both_legs", "lasting_weeks"},
+        "routine"),
+    "orthostatic_tremor": (
+        "My legs shake only when I stand still, like in a queue, and it stops as soon as I sit down or walk",
+        {"shaking", "during_posture", "both_legs", "lasting_weeks", "older_age"},
+        "routine"),
+    "benign_fasciculations": (
+        "The muscles in my calves keep twitching, little flickers under the skin, no weakness at all",
+        {"jerking_twitching", "both_legs", "episodic"},
+        "self_care"),
+    "akathisia": (
+        "Since I started an antipsychotic I feel so restless inside, I can't sit still and keep pacing",
+        {"urge_to_move", "med_antipsychotic", "new_medication", "agitation", "both_legs"},
+        "urgent"),
+    "tardive_dyskinesia": (
+        "After years on an antipsychotic my feet keep making movements I can't control and my mouth chews on its own",
+        {"mouth_face_movements", "med_antipsychotic", "lasting_weeks", "both_legs"},
+        "routine"),
+    "low_calcium_magnesium": (
+        "My feet keep going into spasm and my lips tingle, I've had diarrhoea for a week",
+        {"tetany_signs", "vomiting_diarrhoea", "cramp", "both_legs"},
+        "urgent"),
 }
 
 

@@ -72,9 +72,12 @@ def test_be_fast_signs_are_an_emergency(present):
 
 # --------------------------------------------------------------------------- 4. NMS, serotonin
 def test_neuroleptic_malignant_syndrome():
-    for extra in ("fever", "confusion", "sweating_palpitations"):
+    for extra in ("fever", "confusion"):
         a = assess(ev(["med_antipsychotic", "rigidity", extra]))
         assert a.triage == "emergency" and "neuroleptic_malignant_syndrome" in flags(a)
+    # stiffness with sweating alone (drug-induced parkinsonism sweats too): today, not 999
+    a = assess(ev(["med_antipsychotic", "rigidity", "sweating_palpitations"]))
+    assert a.triage == "urgent" and "stiffness_on_antipsychotic" in flags(a)
     # fever becomes askable: on an antipsychotic with stiffness, a completing sign is asked next
     asked = first_questions(ev(["med_antipsychotic", "rigidity", "shaking"]), 2)
     assert set(asked) & {"fever", "confusion", "sweating_palpitations"}, asked
@@ -91,10 +94,16 @@ def test_serotonin_syndrome(drug):
 
 
 # --------------------------------------------------------------------------- 5. alcohol
-@pytest.mark.parametrize("sign", ["confusion", "hallucinations", "vision_loss", "balance_problems"])
+@pytest.mark.parametrize("sign", ["confusion", "hallucinations", "vision_loss"])
 def test_delirium_tremens_and_wernicke_are_emergencies(sign):
     assert assess(ev(["alcohol_use", sign])).triage == "emergency"
     assert assess(ev(["stopped_alcohol", sign])).triage == "emergency"
+
+
+def test_unsteadiness_is_an_emergency_in_withdrawal_and_urgent_in_a_daily_drinker():
+    assert assess(ev(["stopped_alcohol", "balance_problems"])).triage == "emergency"
+    a = assess(ev(["alcohol_use", "balance_problems"]))
+    assert a.triage == "urgent" and "possible_wernicke" in flags(a)
 
 
 def test_morning_shakes_eased_by_a_drink_are_urgent():

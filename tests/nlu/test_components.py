@@ -204,3 +204,12 @@ def test_guard_survives_odd_messages(guard, extractor, text):
     extractor.process([msg])
     guard.process([msg])
     assert msg.get(INTENT)["name"] == "greet"
+
+
+def test_guard_rescues_an_out_of_scope_reading_only_when_a_leg_is_named():
+    from bot.nlu.evidence_intent_guard import EvidenceIntentGuard
+
+    guard = EvidenceIntentGuard({})
+    pain = [{"entity": "feature", "value": "leg_pain", "role": "present"}]
+    assert guard.decide("out_of_scope", pain, "my calf is really sore")["rule"] == "rescue"
+    assert guard.decide("out_of_scope", pain, "my head really hurts") is None

@@ -67,3 +67,20 @@ def test_after_the_interview_action_it_listens():
     t = with_slot(tracker("no", "deny"), "face_droop")
     t.update(ActionExecuted("action_triage_turn"))
     assert InterviewPolicy.decide(t) == ACTION_LISTEN_NAME
+
+
+def test_the_same_explanation_is_never_given_twice_in_a_row():
+    from rasa.shared.core.slots import TextSlot
+
+    slot = TextSlot("pending_question", mappings=[{"type": "custom"}], influence_conversation=False)
+    events = [SlotSet("pending_question", "stress_anxiety"), ActionExecuted(ACTION_LISTEN_NAME),
+              UserUttered("why do you ask", {"name": "ask_why", "confidence": 0.9}),
+              ActionExecuted("action_explain_why"), ActionExecuted(ACTION_LISTEN_NAME),
+              UserUttered("dunno why really", {"name": "ask_why", "confidence": 0.9})]
+    t = DialogueStateTracker.from_events("loop", events, slots=[slot])
+    assert InterviewPolicy.decide(t) == "action_triage_turn"
+
+
+def test_a_reply_opening_with_a_hedge_is_an_answer_even_if_it_looks_like_a_question():
+    t = with_slot(tracker("bit anxious but dunno why", "ask_why"), "stress_anxiety")
+    assert InterviewPolicy.decide(t) == "action_triage_turn"

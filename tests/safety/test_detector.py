@@ -70,8 +70,8 @@ def test_the_dev_corpus_stays_right():
 
 # measured (README "Safety figures"): recall, false alarms, crisis line shown at least by the check
 HELD_OUT_FLOORS = {
-    "crisis_corpus_heldout.yml": (0.75, 0.06, 0.85),
-    "crisis_corpus_heldout2.yml": (0.55, 0.10, 0.72),
+    "crisis_corpus_heldout.yml": (0.72, 0.05, 0.82),
+    "crisis_corpus_heldout2.yml": (0.38, 0.09, 0.62),
 }
 
 

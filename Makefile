@@ -3,13 +3,14 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PORT ?= 5005
 
-.PHONY: help setup model run prod test test-unit validate test-stories test-conversations bench clean
+.PHONY: help setup model run prod test test-unit validate test-stories test-conversations eval bench clean
 
 help:
 	@echo "make run    install (first time), train (when the data changed) and start on localhost:$(PORT)"
 	@echo "make test   unit tests, data validation, training, test stories, end-to-end conversations"
 	@echo "make prod   two Rasa replicas + action server behind nginx, PostgreSQL + Redis (docs/production.md)"
 	@echo "make bench  latency, throughput, memory and training time against a stock Rasa baseline"
+	@echo "make eval   the clinical vignettes through REST; report in results/eval.md (URL=http://... to use a running server)"
 
 setup:
 	@scripts/setup.sh
@@ -38,6 +39,12 @@ test-stories: model
 	@scripts/test.sh stories
 test-conversations: model
 	@scripts/test.sh conversations
+
+# The clinical evaluation suite (tests/clinical): every vignette through the REST channel, a
+# simulated patient answering in its own words; results/eval.json + results/eval.md. With URL set
+# it talks to a server you started (`make run`); otherwise it starts its own.
+eval: model
+	@. scripts/env.sh && .venv/bin/python -m evaluation $(if $(URL),--url $(URL),)
 
 # Benchmark against the stock `rasa init` bot (~10-13 min on 2 cores; not part of `make test`).
 bench: model

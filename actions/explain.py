@@ -111,3 +111,19 @@ class ActionDoctorSummary(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         say(dispatcher, replies.doctor_summary(current_assessment(tracker), load_knowledge()))
         return []
+
+
+class ActionDoctorOptions(Action):
+    """"What can a doctor do?" for the condition named, else the leading one."""
+
+    def name(self) -> Text:
+        return "action_doctor_options"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        kb = load_knowledge()
+        cause_id = cause_named(tracker, kb)
+        if cause_id is None:
+            assessment = current_assessment(tracker)
+            cause_id = assessment.causes[0].id if assessment and assessment.causes else None
+        say(dispatcher, replies.doctor_options(cause_id, kb))
+        return []

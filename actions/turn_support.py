@@ -44,10 +44,10 @@ def safety_preamble(tracker: Tracker, dispatcher: CollectingDispatcher) -> List[
     distress, before the interview's own reply. Crisis messages never get here (the NLU routes them
     to action_crisis_response)."""
     reading = detect(text_of(tracker))
+    if reading.level not in (CHECK, DISTRESS):
+        return []
     if reading.level == CHECK:
         dispatcher.utter_message(**replies.gentle_check(crisis_lines()))
-        return [SlotSet("support_offered", True)]
-    if reading.level == DISTRESS and not tracker.get_slot("support_offered"):
+    if not tracker.get_slot("support_offered"):
         dispatcher.utter_message(**replies.distress_support())
-        return [SlotSet("support_offered", True)]
-    return []
+    return [SlotSet("support_offered", True)]

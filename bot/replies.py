@@ -29,6 +29,7 @@ FOLLOW_UP_BUTTONS = [
     {"title": "Why?", "payload": "/ask_why"},
     {"title": "What can I do?", "payload": "/ask_self_care"},
     {"title": "What should I tell my doctor?", "payload": "/ask_doctor_summary"},
+    {"title": "What can a doctor do?", "payload": "/ask_doctor_options"},
     {"title": "Start over", "payload": "/start_over"},
 ]
 NOT_A_DIAGNOSIS = "This is not a diagnosis: only a doctor who examines you can say what it is."
@@ -336,3 +337,19 @@ def distress_support() -> Message:
 
 def crisis_line_reminder(lines: Any) -> str:
     return f"(Support is there any time: {lines.crisis}.)"
+
+
+def doctor_options(cause_id: Optional[str], kb: KnowledgeBase) -> List[Message]:
+    """"What can a doctor do?": the checks and treatments a doctor may discuss for a cause, as
+    questions to bring, never as advice to start or stop anything."""
+    cause = kb.causes.get(cause_id) if cause_id else None
+    if cause is None or cause.doctor_can is None:
+        return [{"text": "A doctor can examine you, ask about your medicines and other conditions, and arrange "
+                         "blood tests or other checks if needed. Tell me what your legs are doing and I can say "
+                         "more about what to ask for."}]
+    can = cause.doctor_can
+    text = (f"For {cause.name.lower()}, things a doctor may do:\n\nChecks:\n{bullets(can.checks)}\n\n"
+            f"Treatments they may discuss:\n{bullets(can.treatments)}\n\n"
+            "Take these as questions to bring to your appointment: don't start, stop or change a medicine "
+            "on your own.")
+    return [{"text": text}]

@@ -148,6 +148,13 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class DoctorCan:
+    checks: tuple[str, ...]
+    treatments: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Cause:
     id: str
     name: str
@@ -161,6 +168,8 @@ class Cause:
     triage: str  # the route this cause calls for when it leads
     see_doctor_if: tuple[str, ...]
     sources: tuple[str, ...]
+    # What a doctor may check and offer, for "what can a doctor do?" (always as things to ask about).
+    doctor_can: Optional["DoctorCan"] = None
 
     @property
     def prior_logit(self) -> float:
@@ -493,7 +502,7 @@ def _load_causes(
     out: dict[str, Cause] = {}
     aliases_seen: dict[str, str] = {}
     fields = ("name", "aliases", "summary", "prior", "supports", "against", "required", "typical", "triage",
-              "see_doctor_if", "sources")
+              "see_doctor_if", "sources", "doctor_can")
     for raw in entries:
         e = _Entry(name, raw, fields)
         srcs = e.sources(sources)
@@ -534,8 +543,19 @@ def _load_causes(
             triage=triage,  # type: ignore[arg-type]
             see_doctor_if=e.texts("see_doctor_if", min_len=1),
             sources=srcs,
+            doctor_can=_doctor_can(e, sources),
         )
     return out
+
+
+def _doctor_can(e: "_Entry", sources: Mapping[str, Source]) -> Optional[DoctorCan]:
+    raw = e.raw.get("doctor_can")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or set(raw) - {"checks", "treatments", "sources"}:
+        e.fail("'doctor_can' must have checks, treatments and sources")
+    inner = _Entry(e.file, {"id": e.id, **raw}, ("checks", "treatments", "sources"))
+    return DoctorCan(inner.texts("checks", min_len=1), inner.texts("treatments", min_len=1), inner.sources(sources))
 
 
 def _parse_condition(e: _Entry, node: Any, features: Mapping[str, Feature], key: str = "when") -> Condition:

@@ -1,7 +1,8 @@
 """What our untrained Rasa graph components share."""
 from __future__ import annotations
 
-from typing import Any, Dict, Text
+import logging
+from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.storage.resource import Resource
@@ -21,3 +22,20 @@ class ConfiguredOnly:
         execution_context: ExecutionContext,
     ) -> Any:
         return cls(config)
+
+
+class MessageByMessage:
+    """``process``: each message through ``_process_one``; a failure is logged (never the text) and
+    the message passes on as it was, since a guard must never break the pipeline."""
+
+    def _process_one(self, message: Any) -> None:
+        raise NotImplementedError
+
+    def process(self, messages: List[Any]) -> List[Any]:
+        for message in messages:
+            try:
+                self._process_one(message)
+            except Exception:
+                logging.getLogger(type(self).__module__).exception(
+                    "%s failed; the message is left unchanged", type(self).__name__)
+        return messages

@@ -59,7 +59,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu import rasa_speedups
-from bot.nlu.components import ConfiguredOnly
+from bot.nlu.components import ConfiguredOnly, MessageByMessage
 
 rasa_speedups.install()  # a Rasa 3.6 performance fix, behaviour unchanged (see the module)
 
@@ -71,7 +71,7 @@ RULE_RESCUE = "rescue"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class EvidenceIntentGuard(ConfiguredOnly, GraphComponent):
+class EvidenceIntentGuard(MessageByMessage, ConfiguredOnly, GraphComponent):
     """Overrides the intent when a message carries evidence (see module docstring)."""
 
     @staticmethod
@@ -142,13 +142,6 @@ class EvidenceIntentGuard(ConfiguredOnly, GraphComponent):
         return bool(words & set(self._config["leg_words"]))
 
     # ------------------------------------------------------------------ graph API
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            try:
-                self._process_one(message)
-            except Exception:  # the guard must never break the pipeline
-                logger.exception("evidence intent guard failed; intent left unchanged")
-        return messages
 
     def _process_one(self, message: Message) -> None:
         intent = message.get(INTENT) or {}

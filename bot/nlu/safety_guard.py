@@ -12,7 +12,6 @@ matched are never logged.
 """
 from __future__ import annotations
 
-import logging
 from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import GraphComponent
@@ -20,15 +19,14 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.components import ConfiguredOnly
+from bot.nlu.components import ConfiguredOnly, MessageByMessage
 from bot.safety import CRISIS, detect, warm_up
 
-logger = logging.getLogger(__name__)
 CRISIS_INTENT = "crisis"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class SafetyGuard(ConfiguredOnly, GraphComponent):
+class SafetyGuard(MessageByMessage, ConfiguredOnly, GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"intent": CRISIS_INTENT}
@@ -37,13 +35,6 @@ class SafetyGuard(ConfiguredOnly, GraphComponent):
         self._intent = {**self.get_default_config(), **(config or {})}["intent"]
         warm_up()  # the learned layer is trained at model load, not on the first message
 
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            try:
-                self._process_one(message)
-            except Exception:  # the guard must never break the pipeline
-                logger.exception("safety guard failed; intent left unchanged")
-        return messages
 
     def _process_one(self, message: Message) -> None:
         text = message.get(TEXT)

@@ -33,7 +33,8 @@ TRIAGE_ACTION = "action_triage_turn"
 PENDING_SLOT = "pending_question"
 #: Intents that leave the interview even while a question is pending.
 EXIT_INTENTS = frozenset({"start_over", "delete_my_data", "ask_why", "ask_what_is", "goodbye", "crisis", "resume",
-                          "greet"})  # "hello" again mid-interview: greeted, the question stays pending
+                          "greet",  # "hello" again mid-interview: greeted, the question stays pending
+                          "restart", "session_start", "back"})  # Rasa's own default intents (/restart)
 #: Exits that a reply opening like an answer ("no, ...") cannot override.
 ALWAYS_EXIT = frozenset({"crisis"})
 #: Below this confidence an exit intent is not trusted over the context.

@@ -75,3 +75,27 @@ def test_a_relative_at_risk_gets_advice_for_the_one_who_is_worried(stack):
     replies = Chat(stack.url).say("my daughter keeps saying she'd be better off dead")
     assert is_crisis_response(replies)
     assert "Stay with them" in texts(replies)
+
+
+def test_distress_is_acknowledged_with_the_help_the_seeds_name(stack):
+    chat = Chat(stack.url)
+    chat.say("my legs jump and twitch every night")
+    replies = chat.say("honestly this is ruining my life, I can't cope with no sleep")
+    said = texts(replies)
+    assert "CBT for insomnia" in said and "support groups" in said, chat.dump()
+    assert not is_crisis_response(replies)
+    assert buttons_in(replies)[:2] == ["Yes", "No"] or assessment_in(replies) is not None  # the interview goes on
+
+
+def test_what_a_doctor_can_do_is_offered_as_questions_to_ask(stack):
+    chat = Chat(stack.url)
+    replies = chat.say("in bed my legs get a creepy crawly feeling and I have to get up and walk about")
+    for _ in range(12):
+        if assessment_in(replies) is not None:
+            break
+        replies = chat.press(replies, "Yes")
+    assert assessment_in(replies)["causes"][0]["id"] == "restless_legs_syndrome", chat.dump()
+    said = texts(chat.press(replies, "What can a doctor do?"))
+    assert "ferritin" in said.lower() and "on your own" in said, chat.dump()
+    said = texts(chat.say("what can a doctor do for essential tremor?"))
+    assert "essential tremor" in said.lower() and "Checks" in said, chat.dump()

@@ -76,3 +76,13 @@ def test_excludes_are_made_symmetric():
     kb = load_knowledge()
     assert "both_legs" in kb.features["one_leg"].excludes
     assert "one_leg" in kb.features["both_legs"].excludes
+
+
+def test_every_cause_says_what_a_doctor_may_check_and_offer_with_its_sources():
+    from bot.knowledge import load_knowledge
+
+    kb = load_knowledge()
+    for cause in kb.causes.values():
+        can = cause.doctor_can
+        assert can is not None and can.checks and can.treatments and can.sources, cause.id
+        assert all(s in kb.sources for s in can.sources)

@@ -31,7 +31,7 @@ def with_slot(t: DialogueStateTracker, pending: Optional[str]) -> DialogueStateT
     ("No, nothing wrong with her face or her talking.", "out_of_scope"),
     ("No new trouble with my waterworks.", "start_over"),
     ("She can't dress herself any more.", "ask_self_care"),
-    ("hi", "greet"),
+    ("hi, yes it does", "greet"),
     ("asdf", "nlu_fallback"),
 ])
 def test_any_message_while_a_question_is_pending_goes_to_the_interview(text, intent):
@@ -45,6 +45,8 @@ def test_any_message_while_a_question_is_pending_goes_to_the_interview(text, int
     ("start over", "start_over"),
     ("delete my data", "delete_my_data"),
     ("bye", "goodbye"),
+    ("hello", "greet"),
+    ("/restart", "restart"),
     ("I want to end my life", "crisis"),
     ("no, I want to end my life", "crisis"),
 ])

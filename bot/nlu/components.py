@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Text
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.training_data.message import Message
 
 
 class ConfiguredOnly:
@@ -28,10 +29,11 @@ class MessageByMessage:
     """``process``: each message through ``_process_one``; a failure is logged (never the text) and
     the message passes on as it was, since a guard must never break the pipeline."""
 
-    def _process_one(self, message: Any) -> None:
+    def _process_one(self, message: Message) -> None:
         raise NotImplementedError
 
-    def process(self, messages: List[Any]) -> List[Any]:
+    # (Rasa's graph validation reads these annotations: they must name Message)
+    def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             try:
                 self._process_one(message)

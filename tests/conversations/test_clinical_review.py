@@ -73,3 +73,18 @@ def test_no_massage_beside_a_possible_clot(stack):
 def test_no_advice_to_stop_drinking_suddenly_for_a_daily_drinker(stack):
     found, said, chat = consult(stack, "I drink most days and my legs feel restless in the evenings")
     assert "avoid alcohol" not in said.lower() and "cut out alcohol" not in said.lower(), chat.dump()
+
+
+def test_a_new_medicine_without_its_name_is_followed_by_which_medicine(stack):
+    chat = Chat(stack.url)
+    replies = chat.say("my legs started twitching and jerking a few days after I started a new tablet")
+    assert "Which medicine was it" in texts(replies), chat.dump()
+    replies = chat.say("it was sertraline, the doctor upped the dose")
+    found = assessment_in(replies)
+    if found is None:
+        for _ in range(12):
+            replies = chat.press(replies, "No") if "No" in buttons_in(replies) else chat.say("not sure")
+            found = assessment_in(replies)
+            if found is not None:
+                break
+    assert found is not None and "med_ssri_antidepressant" in found["evidence"]["present"], chat.dump()

@@ -259,7 +259,8 @@ def test_the_http_api_is_off_by_default(single_node):
 
 # --------------------------------------------------------------------------- load
 #: (opening, the button answer to every question, the cause that must lead, a feature only this
-#: opening mentions). Each concludes within 6 turns; the evidence must be this conversation's own.
+#: opening mentions). Each concludes within 10 turns (an exertion complaint answered "no" throughout
+#: is screened for muscle breakdown too); the evidence must be this conversation's own.
 SCENARIOS = [
     ("I get a creepy crawly feeling in my legs in bed and have to get up and walk", "/affirm",
      "restless_legs_syndrome", "crawling_sensation"),
@@ -268,7 +269,7 @@ SCENARIOS = [
     ("my leg muscles twitch after exercise", "/deny", "exercise_fatigue", "after_exercise"),
 ]
 SIGNATURES = {s[3] for s in SCENARIOS}
-CONVERSATIONS, TURNS = 200, 6
+CONVERSATIONS, TURNS = 200, 10
 LOAD_BUDGET_S = 600  # a bound so a hung server fails the test instead of hanging CI; not a speed goal
 
 

@@ -33,6 +33,8 @@ from typing import Any, Iterable, Optional, Pattern
 
 import yaml
 
+from bot.nlu.extraction import _osa_within  # the extractor's edit distance, shared
+
 CRISIS, CHECK, DISTRESS, NONE = "crisis", "check", "distress", "none"
 KNOWLEDGE_FILE = Path(__file__).resolve().parent.parent / "knowledge" / "crisis.yml"
 EXAMPLES_FILE = KNOWLEDGE_FILE.with_name("crisis_examples.yml")
@@ -90,21 +92,6 @@ def _is_english_word(word: str) -> bool:
     return word in _english_words()
 
 
-def _osa(a: str, b: str) -> int:
-    """Optimal-string-alignment edit distance (small words only)."""
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        prev2, prev = prev, cur
-    return prev[-1]
-
-
 class Detector:
     def __init__(self, data: dict[str, Any], examples: Optional[list[dict[str, Any]]] = None) -> None:
         self._examples = examples
@@ -139,7 +126,7 @@ class Detector:
                 for target in self._fuzzy:  # the closest key word, first listed on ties
                     limit = 2 if len(target) >= 7 else 1
                     if abs(len(w) - len(target)) <= limit and w[0] == target[0]:
-                        distance = _osa(w, target)
+                        distance = _osa_within(w, target, limit)
                         if distance <= limit and distance < best_distance:
                             best, best_distance = target, distance
             if len(self._cache) < 20_000:
@@ -247,18 +234,6 @@ class Detector:
         probs = model.predict_proba(sentences)[:, 1]
         gated = [p for s, p in zip(sentences, probs) if self._touches_gate(s)]
         return float(max(probs)), float(max(gated, default=0.0))
-
-    def probability(self, text: str) -> float:
-        """The learned layer's probability that ``text`` discloses thoughts of suicide or self-harm:
-        the highest over its sentences that touch the gate's ideas (crisis.yml ``learned_layer_gate``:
-        death, not existing, ending, self-harm, burden, hopelessness); 0 when none does."""
-        model = self._classifier()
-        if model is None or not isinstance(text, str) or not text.strip():
-            return 0.0
-        sentences = [s for s in self._sentences(self._masked(text)[0]) if self._touches_gate(s)]
-        if not sentences:
-            return 0.0
-        return float(max(model.predict_proba(sentences)[:, 1]))
 
     def detect(self, text: Any) -> SafetyReading:
         if not isinstance(text, str) or not text.strip():

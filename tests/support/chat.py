@@ -6,6 +6,8 @@ from typing import Any, Dict, List, Optional
 
 import requests
 
+from evaluation.patient import assessment_in  # noqa: F401  (one reader of the payload, shared)
+
 
 class Chat:
     def __init__(self, base_url: str, sender: Optional[str] = None) -> None:
@@ -43,14 +45,6 @@ class Chat:
 
 def texts(replies: List[Dict[str, Any]]) -> str:
     return "\n".join(r.get("text", "") for r in replies if r.get("text"))
-
-
-def assessment_in(replies: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
-    for reply in replies:
-        custom = reply.get("custom")
-        if isinstance(custom, dict) and "assessment" in custom:
-            return custom["assessment"]
-    return None
 
 
 def buttons_in(replies: List[Dict[str, Any]]) -> List[str]:

@@ -86,12 +86,17 @@ def inferred_lines(inferred: Mapping[str, str], evidence: Mapping[str, str], kb:
     return lines
 
 
+def headings() -> Dict[str, str]:
+    """The section headings, sent with every card so no channel types its own."""
+    return {section: say(f"presentation.heading_{section}") for section in ("why", "inferred", "causes", "see_doctor_if")}
+
+
 def card(assessment: Any, kb: KnowledgeBase, inferred: Optional[Mapping[str, str]] = None) -> Card:
     """The card for a conclusion or an emergency (docs/presentation.md, version 1)."""
     inferred = dict(inferred or {})
     level = kb.triage_levels[assessment.triage]
     base: Card = {"version": CARD_VERSION, "level": level.id, "title": level.title,
-                  "disclaimer": say("common.not_a_diagnosis")}
+                  "headings": headings(), "disclaimer": say("common.not_a_diagnosis")}
     if assessment.emergency:
         flags = [f for f in assessment.red_flags if f.level == "emergency"]
         do_now = flags[0].what_to_do if flags else level.what_to_do
@@ -165,15 +170,13 @@ def card_text(card_: Card) -> str:
     parts = [f"{'⚠️ ' if card_['level'] == 'emergency' else ''}{card_['title']}. {card_['do_now']}"]
     if card_.get("headline"):
         parts.append(card_["headline"])
-    if card_.get("why"):
-        parts.append(say("presentation.heading_why") + "\n" + bullets(card_["why"]))
-    if card_.get("inferred"):
-        parts.append(say("presentation.heading_inferred") + "\n" + bullets(card_["inferred"]))
-    if card_.get("causes"):
-        parts.append(say("presentation.heading_causes") + "\n"
-                     + bullets([f"{c['name']}: {c['fit']}" for c in card_["causes"]]))
-    if card_.get("see_doctor_if"):
-        parts.append(say("presentation.heading_see_doctor_if") + "\n" + bullets(card_["see_doctor_if"]))
+    titles = card_["headings"]
+    for section in ("why", "inferred", "causes", "see_doctor_if"):
+        items = card_.get(section) or []
+        if section == "causes":
+            items = [f"{c['name']}: {c['fit']}" for c in items]
+        if items:
+            parts.append(titles[section] + "\n" + bullets(items))
     if card_.get("closing"):
         parts.append(card_["closing"])
     parts.append(card_["disclaimer"])

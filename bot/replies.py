@@ -175,12 +175,16 @@ def after_conclusion(variant: int = 0) -> List[Message]:
 
 
 def closing(variant: int = 0) -> List[Message]:
+    """After the conclusion, "no" / "nothing else" / "ok": a kind close the first time, then short
+    replies that alternate, so saying it again never gets the same words or another question."""
     texts = [
         "All right. Take care of yourself, and see a doctor if it gets worse or something new appears. "
         "I'm here if you want to tell me more.",
         "I'm here whenever you need me. Say \"start over\" to begin a new check.",
+        "Take care. If anything changes, just tell me.",
     ]
-    return [{"text": texts[min(variant, 1) if variant else 0]}]
+    index = 0 if variant <= 0 else 1 + (variant - 1) % 2
+    return [{"text": texts[index]}]
 
 
 def confirm_start_over() -> List[Message]:

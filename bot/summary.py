@@ -175,11 +175,12 @@ def _source_line(source: Mapping[str, str]) -> str:
 
 
 def render_text(summary: Mapping[str, Any]) -> str:
+    """Plain text with single line breaks (Rasa splits a text into messages at blank lines)."""
     lines = [f"{summary['title']} ({summary['date']})"]
     for heading, items in _sections(summary):
-        lines.append(f"\n{heading}:")
+        lines.append(f"{heading}:")
         lines.extend(f"• {item}" for item in items)
-    lines.append(f"\n{summary['disclaimer']}")
+    lines.append(summary["disclaimer"])
     return "\n".join(lines)
 
 

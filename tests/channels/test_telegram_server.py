@@ -15,6 +15,7 @@ import requests
 from bot.channels import telegram as tg
 from bot.engine import MAX_QUESTIONS
 from bot.knowledge import load_knowledge
+from bot.texts import say as text_for
 from tests.channels.telegram_support import *  # noqa: F401,F403 (fixtures)
 from tests.channels.telegram_support import SECRET, TOKEN, WEBHOOK_URL, TelegramStack, Updates, wait_for
 from tests.support.servers import ROOT
@@ -132,9 +133,9 @@ def test_updates_the_bot_cannot_use_get_a_short_reply_or_are_ignored(telegram_st
     ts, chat = telegram_stack, new_chat()
     for update in [Updates.sticker(chat), Updates.photo(chat), Updates.voice(chat)]:
         assert ts.post(update).status_code == 200
-    assert ts.api.texts(chat) == [tg.NON_TEXT_REPLY] * 3
+    assert ts.api.texts(chat) == [text_for("telegram.non_text")] * 3
     assert ts.post(Updates.edited(chat, "actually only at night")).status_code == 200
-    assert ts.api.texts(chat)[-1] == tg.EDITED_REPLY
+    assert ts.api.texts(chat)[-1] == text_for("telegram.edited")
     others = [Updates.channel_post(-1001234), Updates.my_chat_member(-1001235), Updates.joined(-1001236),
               {"update_id": 77, "inline_query": {"id": "1", "from": Updates.user(chat), "query": "x", "offset": ""}},
               {"update_id": 78, "poll": {"id": "p", "question": "?", "options": []}}]
@@ -146,8 +147,8 @@ def test_updates_the_bot_cannot_use_get_a_short_reply_or_are_ignored(telegram_st
 
 def test_unknown_commands_are_not_passed_to_rasa_as_intents(telegram_stack):
     ts, chat = telegram_stack, new_chat()
-    assert [m["text"] for m in say(ts, chat, "/delete_my_data")] == [tg.UNKNOWN_COMMAND_REPLY]
-    assert [m["text"] for m in say(ts, chat, "/affirm")] == [tg.UNKNOWN_COMMAND_REPLY]
+    assert [m["text"] for m in say(ts, chat, "/delete_my_data")] == [text_for("telegram.unknown_command")]
+    assert [m["text"] for m in say(ts, chat, "/affirm")] == [text_for("telegram.unknown_command")]
 
 
 def test_malformed_bodies_get_400_and_the_server_stays_up(telegram_stack):
@@ -182,7 +183,7 @@ def test_polling_mode_end_to_end(telegram_stack):
     calls_before = len(ts.api.calls)
     with open(log, "wb") as out:
         poller = subprocess.Popen(
-            [sys.executable, "-m", "bot.channels.telegram_polling", "--rasa-url", ts.stack.url, "--poll-timeout", "1"],
+            [sys.executable, "-m", "bot.channels.telegram.polling", "--rasa-url", ts.stack.url, "--poll-timeout", "1"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
     try:
@@ -193,7 +194,7 @@ def test_polling_mode_end_to_end(telegram_stack):
                  "the poller's updates to be answered")
         texts = ts.api.texts(chat)
         assert "not a doctor" in texts[0]
-        assert tg.NON_TEXT_REPLY in texts
+        assert text_for("telegram.non_text") in texts
         question = ts.api.sent(chat)[-1:]
         ts.api.queue_update(Updates.callback(chat, buttons(question)["Not sure"], query_id="poll-q"))
         wait_for(lambda: any(c.params.get("callback_query_id") == "poll-q"

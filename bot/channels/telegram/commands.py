@@ -1,0 +1,45 @@
+"""Telegram commands: which ones the bot knows, what Rasa gets for each, and the command menu.
+
+Only these reach Rasa as payloads; any other "/..." the user types is answered by the channel,
+so users cannot type intents.
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Tuple
+
+from bot.texts import say
+
+START_PAYLOAD = "/greet"
+#: The assistant's own "start over" intent (action_start_over), the payload of its Start over
+#: button. Not `restart`: that is a Rasa default intent, which RulePolicy always maps to
+#: action_restart (a silent tracker reset), whatever the rules say.
+START_OVER_PAYLOAD = "/start_over"
+#: Rasa's built-in restart payload: if it reaches Rasa (an old button) and Rasa stays silent,
+#: the channel follows it with the greeting so the user is not left without an answer.
+RASA_RESTART_PAYLOAD = "/restart"
+
+#: Telegram command -> what Rasa gets.
+COMMANDS: Dict[str, str] = {
+    "start": START_PAYLOAD,
+    "help": "/ask_capabilities",
+    "restart": START_OVER_PAYLOAD,
+    "forget": "/delete_my_data",  # erases the conversation (bot.stores.ForgetfulSQLTrackerStore)
+}
+
+#: The commands in Telegram's menu (setMyCommands), in this order; descriptions in bot/texts.yml.
+MENU_ORDER = ("start", "restart", "help", "forget")
+
+
+def command_menu() -> List[Dict[str, str]]:
+    return [{"command": name, "description": say(f"telegram.commands.{name}")} for name in MENU_ORDER]
+
+
+def parse_command(text: str, bot_username: Optional[str]) -> Optional[Tuple[str, bool]]:
+    """'/start@MyBot payload' -> ('start', addressed_to_us). None if the text is not a command."""
+    stripped = text.strip()
+    if not stripped.startswith("/"):
+        return None
+    word = stripped[1:].split(maxsplit=1)[0] if len(stripped) > 1 else ""
+    name, _, target = word.partition("@")
+    ours = not target or bot_username is None or target.lower() == bot_username.lower()
+    return name.lower(), ours

@@ -14,7 +14,8 @@ from pydantic import BaseSettings, Field, SecretStr
 
 class Settings(BaseSettings):
     # Input limits and the action server (bot/resilience.py)
-    max_message_chars: int = Field(2000, env="MAX_MESSAGE_CHARS", ge=1)
+    # 4096: what Telegram lets a person send in one message (and far below what slows the model).
+    max_message_chars: int = Field(4096, env="MAX_MESSAGE_CHARS", ge=1)
     action_server_concurrency: int = Field(32, env="ACTION_SERVER_CONCURRENCY", ge=1)
     # How long conversations are kept (bot/retention.py); shown in the privacy notice.
     retention_days: int = Field(30, env="RETENTION_DAYS", ge=0)

@@ -25,7 +25,7 @@ from aiohttp import web
 from tests.support.servers import ROOT, Stack, free_port, latest_model
 
 __all__ = [
-    "TOKEN", "SECRET", "BOT_USERNAME", "WEBHOOK_URL", "FakeBotApi", "Call", "Updates",
+    "TOKEN", "SECRET", "BOT_USERNAME", "WEBHOOK_URL", "FLOOD_BURST", "FakeBotApi", "Call", "Updates",
     "fake_bot_api", "telegram_stack", "TelegramStack", "wait_for",
 ]
 
@@ -33,6 +33,7 @@ TOKEN = "123456789:TEST-token_for-the-fake-bot-api"
 SECRET = "s3cret-Token_for-tests"
 BOT_USERNAME = "LegGuideTestBot"
 WEBHOOK_URL = "https://bot.example.test/webhooks/telegram/webhook"
+FLOOD_BURST = 20
 BOT_USER = {"id": 123456789, "is_bot": True, "first_name": "Leg guide", "username": BOT_USERNAME}
 
 
@@ -71,6 +72,8 @@ class FakeBotApi:
         self._runner: Optional[web.AppRunner] = None
         self._new_update: Optional[asyncio.Event] = None
         self._ready = threading.Event()
+        #: False: getUpdates answers at once, even with nothing to give (a misbehaving server).
+        self.hold_polls = True
 
     @property
     def base_url(self) -> str:
@@ -190,7 +193,7 @@ class FakeBotApi:
 
     async def _get_updates(self, params: Dict[str, Any]) -> web.Response:
         offset = int(params.get("offset") or 0)
-        timeout = min(float(params.get("timeout") or 0), 2.0)
+        timeout = min(float(params.get("timeout") or 0), 2.0) if self.hold_polls else 0.0
         limit = int(params.get("limit") or 100)
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
@@ -344,6 +347,11 @@ def telegram_stack(tmp_path_factory):
         "TELEGRAM_WEBHOOK_URL": WEBHOOK_URL,
         "TELEGRAM_BOT_USERNAME": BOT_USERNAME,
         "TELEGRAM_API_BASE": api.base_url,
+        # A flood limit every test's chat stays under (no chat sends 20 messages) and that does
+        # not refill during a flood test (one message per 5 s).
+        "SENDER_BURST": str(FLOOD_BURST),
+        "SENDER_MESSAGES_PER_SECOND": "0.2",
+        "MAX_MESSAGE_CHARS": "",
     })
     try:
         stack.start()

@@ -8,6 +8,7 @@ import os
 import random
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, List, Optional
 
 import requests
@@ -17,7 +18,15 @@ from bot.engine import MAX_QUESTIONS
 from bot.knowledge import load_knowledge
 from bot.texts import say as text_for
 from tests.channels.telegram_support import *  # noqa: F401,F403 (fixtures)
-from tests.channels.telegram_support import SECRET, TOKEN, WEBHOOK_URL, TelegramStack, Updates, wait_for
+from tests.channels.telegram_support import (
+    FLOOD_BURST,
+    SECRET,
+    TOKEN,
+    WEBHOOK_URL,
+    TelegramStack,
+    Updates,
+    wait_for,
+)
 from tests.support.servers import ROOT
 
 ROUTE_TITLES = {level.title for level in load_knowledge().triage_levels.values()}
@@ -72,18 +81,22 @@ def test_the_webhook_is_set_with_the_secret_at_start(telegram_stack):
     assert all(c.token == TOKEN for c in api.calls)
 
 
+def interview_to_conclusion(ts: TelegramStack, chat: int, opening: str = "my legs shake at night") -> List[Dict[str, Any]]:
+    """Answers "No" to every question; returns the messages of the turn that concluded."""
+    replies = say(ts, chat, opening)
+    for _ in range(MAX_QUESTIONS + 2):
+        if route_message(replies):
+            return replies
+        assert list(buttons(replies)) == ["Yes", "No", "Not sure"], replies
+        replies = press(ts, chat, replies, "No")
+    raise AssertionError(ts.api.texts(chat))
+
+
 def test_a_full_conversation_by_text_and_buttons_ends_with_the_assessment_as_text(telegram_stack):
     ts, chat = telegram_stack, new_chat()
     greeting = say(ts, chat, "/start")
     assert "not a doctor" in " ".join(m["text"] for m in greeting)
-    replies = say(ts, chat, "my legs shake at night")
-    for _ in range(MAX_QUESTIONS + 2):
-        if route_message(replies):
-            break
-        assert list(buttons(replies)) == ["Yes", "No", "Not sure"], replies
-        replies = press(ts, chat, replies, "No")
-    else:
-        raise AssertionError(ts.api.texts(chat))
+    replies = interview_to_conclusion(ts, chat)
     route = route_message(replies)
     first_line = route.splitlines()[0]
     assert first_line.removeprefix("Suggested route: ") in ROUTE_TITLES
@@ -97,6 +110,29 @@ def test_a_full_conversation_by_text_and_buttons_ends_with_the_assessment_as_tex
     for message in ts.api.sent(chat):
         assert len(message["text"]) <= 4096
         assert all(len(data.encode()) <= 64 for data in buttons([message]).values())
+
+
+def test_start_after_a_finished_check_starts_a_new_one(telegram_stack):
+    ts, chat = telegram_stack, new_chat()
+    interview_to_conclusion(ts, chat)
+    greeting = say(ts, chat, "/start")
+    assert "not a doctor" in " ".join(m["text"] for m in greeting)
+    # A new interview: the next description gets a first question, not the old conclusion again.
+    first = say(ts, chat, "my legs twitch")
+    assert route_message(first) is None, first
+    assert list(buttons(first)) == ["Yes", "No", "Not sure"], first
+
+
+def test_a_message_of_3000_characters_is_read_and_answered(telegram_stack):
+    ts, chat = telegram_stack, new_chat()
+    story = ("Every evening when I sit down to watch television my legs start to feel strange and I "
+             "cannot keep them still, it has been going on for a while now. ")
+    text = (story * 30)[:2950] + " My legs shake at night."
+    assert 2001 <= len(text) <= 4096 and len(text) >= 2970
+    replies = say(ts, chat, text)
+    said = " ".join(m["text"] for m in replies)
+    assert replies and "too long" not in said, said
+    assert buttons(replies) or route_message(replies), said  # an interview reply, not a refusal
 
 
 def test_restart_by_command_and_by_button_starts_over_with_an_answer(telegram_stack):
@@ -158,13 +194,28 @@ def test_malformed_bodies_get_400_and_the_server_stays_up(telegram_stack):
               b'{"update_id": 12, "message": {"chat": {"id": "1"}, "text": "hi"}}',
               b'{"update_id": 12, "message": {"chat": {"id": 1}, "text": ["hi"]}}',
               b'{"update_id": 12, "callback_query": {"id": 5}}', b"\xff\xfe\x00",
-              b"[" * 50_000 + b"]" * 50_000]
+              b"[" * 50_000 + b"]" * 50_000, b'{"a":' * 100_000 + b"1" + b"}" * 100_000]
     for body in bodies:
         response = ts.post(None, raw=body)
         assert response.status_code == 400, (body, response.status_code, response.text)
     assert requests.get(f"{ts.stack.url}/webhooks/telegram/", timeout=5).json() == {"status": "ok"}
     assert requests.get(f"{ts.stack.url}/webhooks/rest/", timeout=5).ok
     assert say(ts, new_chat(), "hello")
+
+
+def test_a_flooding_chat_gets_one_slow_down_reply_while_another_chat_is_answered(telegram_stack):
+    ts, flooder, other = telegram_stack, new_chat(), new_chat()
+    flood = [Updates.text(flooder, "hello") for _ in range(3 * FLOOD_BURST)]  # one reply per turn
+    with ThreadPoolExecutor(max_workers=len(flood)) as pool:
+        statuses = list(pool.map(lambda update: ts.post(update).status_code, flood))
+    assert statuses == [200] * len(flood)  # dropped updates too: Telegram must not send them again
+    assert say(ts, other, "hello"), "another chat is answered during the flood"
+    texts = ts.api.texts(flooder)
+    assert texts.count(text_for("service.slow_down")) == 1, texts
+    answered = [t for t in texts if t != text_for("service.slow_down")]
+    # The burst reached Rasa (one greeting each; the bucket refills one message per 5 s), the
+    # rest of the flood did not.
+    assert FLOOD_BURST <= len(answered) <= FLOOD_BURST + 2, len(answered)
 
 
 def test_get_me_is_called_at_most_once_across_many_updates(telegram_stack):

@@ -2,6 +2,7 @@
 text, update parsing, and the channel's handling of updates against a fake Bot API server."""
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any, List
 
@@ -23,8 +24,10 @@ from bot.channels.telegram import (
     split_message,
     telegram_length,
 )
+from bot.channels.guard import SenderRateLimiter
 from bot.knowledge import load_knowledge
 from bot.replies import ANSWER_BUTTONS, FOLLOW_UP_BUTTONS
+from bot.texts import say
 from tests.channels.telegram_support import *  # noqa: F401,F403 (fixtures)
 from tests.channels.telegram_support import SECRET, TOKEN, FakeBotApi, Updates
 
@@ -319,8 +322,8 @@ async def test_commands_map_to_intents_and_unknown_commands_are_not_passed_on(fa
     for text in ["/start", "/start@LegGuideTestBot", "/help", "/affirm", "/delete_my_data{}", "/start@OtherBot"]:
         await handle(channel, Updates.text(8, text), rasa)
     await channel.api.close()
-    assert rasa.texts == ["/greet", "/greet", "/ask_capabilities"]
-    assert fake_bot_api.texts(8).count(tg.UNKNOWN_COMMAND_REPLY) == 2
+    assert rasa.texts == ["/restart", "/restart", "/ask_capabilities"]
+    assert fake_bot_api.texts(8).count(say("telegram.unknown_command")) == 2
 
 
 def test_the_restart_command_sends_the_assistants_own_start_over_intent():
@@ -343,6 +346,25 @@ async def test_restart_that_rasa_answers_with_silence_is_followed_by_the_greetin
     assert fake_bot_api.texts(9) == ["re: /greet", "re: /start_over"]
 
 
+async def test_start_always_begins_a_new_check_with_the_greeting(fake_bot_api):
+    """/start resets the conversation (Rasa's silent restart) and greets, so after a finished
+    check it starts a new one instead of greeting inside the old one."""
+    channel = channel_for(fake_bot_api)
+    rasa = FakeRasa(replies=lambda text: [] if text == "/restart" else [{"text": f"re: {text}"}])
+    await handle(channel, Updates.text(15, "my legs shake"), rasa)
+    await handle(channel, Updates.text(15, "/start"), rasa)
+    await channel.api.close()
+    assert rasa.texts == ["my legs shake", "/restart", "/greet"]
+    assert fake_bot_api.texts(15)[-1] == "re: /greet"
+
+
+def test_the_command_menu_offers_every_command_the_channel_knows():
+    menu = tg.command_menu()
+    assert [c["command"] for c in menu] == list(tg.commands.MENU_ORDER)
+    assert {c["command"] for c in menu} <= set(tg.COMMANDS)
+    assert all(0 < len(c["description"]) <= 256 for c in menu)
+
+
 async def test_button_presses_are_answered_and_delivered(fake_bot_api):
     channel, rasa = channel_for(fake_bot_api), FakeRasa()
     long_payload = "/ask_what_is" + json.dumps({"cause": "restless_legs_syndrome", "x": "y" * 60})
@@ -353,14 +375,14 @@ async def test_button_presses_are_answered_and_delivered(fake_bot_api):
     await channel.api.close()
     assert rasa.texts == ["/affirm", long_payload]
     answers = {c.params["callback_query_id"]: c.params.get("text") for c in fake_bot_api.calls_to("answerCallbackQuery")}
-    assert answers == {"q-1": None, "q-2": None, "q-3": tg.EXPIRED_BUTTON}
+    assert answers == {"q-1": None, "q-2": None, "q-3": say("telegram.button_expired")}
 
 
 async def test_an_error_in_rasa_gets_an_apology_not_an_exception(fake_bot_api):
     channel = channel_for(fake_bot_api)
     await handle(channel, Updates.text(12, "my legs shake"), FakeRasa(fail=True))
     await channel.api.close()
-    assert fake_bot_api.texts(12) == [tg.ERROR_REPLY]
+    assert fake_bot_api.texts(12) == [say("telegram.error")]
 
 
 async def test_things_the_bot_cannot_read_get_a_short_reply_or_nothing(fake_bot_api):
@@ -372,8 +394,8 @@ async def test_things_the_bot_cannot_read_get_a_short_reply_or_nothing(fake_bot_
         await handle(channel, update, rasa)
     await channel.api.close()
     assert rasa.messages == []
-    assert fake_bot_api.texts(13) == [tg.NON_TEXT_REPLY] * 3 + [tg.EDITED_REPLY]
-    assert fake_bot_api.texts(-1005) == [tg.GROUP_REPLY]
+    assert fake_bot_api.texts(13) == [say("telegram.non_text")] * 3 + [say("telegram.edited")]
+    assert fake_bot_api.texts(-1005) == [say("telegram.group_only")]
     assert all(not fake_bot_api.texts(c) for c in (-1001, -1002, -1003, -1004))
 
 
@@ -409,3 +431,86 @@ async def test_the_bot_api_client_waits_out_429_and_hides_the_token(fake_bot_api
         await down.call("getMe")
     assert TOKEN not in str(error.value)
     await down.close()
+
+
+# --- one chat flooding ---------------------------------------------------------------------------
+
+
+async def test_a_flooding_chat_gets_one_slow_down_reply_and_other_chats_are_still_answered(fake_bot_api):
+    now = [1000.0]
+    limiter = SenderRateLimiter(per_second=1.0, burst=3, clock=lambda: now[0])
+    channel = TelegramChannel(channel_for(fake_bot_api).config, limiter=limiter)
+    rasa = FakeRasa()
+    for i in range(20):
+        await handle(channel, Updates.text(20, f"flood {i}"), rasa)
+    await handle(channel, Updates.callback(20, "/affirm", query_id="q-flood"), rasa)
+    await handle(channel, Updates.text(21, "my legs shake"), rasa)
+    now[0] += 5  # the bucket refills: the flooding chat is heard again
+    await handle(channel, Updates.text(20, "sorry"), rasa)
+    await channel.api.close()
+    assert rasa.texts == ["flood 0", "flood 1", "flood 2", "my legs shake", "sorry"]
+    assert fake_bot_api.texts(20) == ["you said flood 0", "you said flood 1", "you said flood 2",
+                                      say("service.slow_down"), "you said sorry"]
+    assert fake_bot_api.texts(21) == ["you said my legs shake"]
+    [press] = [c for c in fake_bot_api.calls_to("answerCallbackQuery") if c.params["callback_query_id"] == "q-flood"]
+    assert "text" not in press.params  # the spinner stops, without a second warning
+
+
+async def test_the_flood_limit_comes_from_the_settings(fake_bot_api, monkeypatch):
+    monkeypatch.setenv("SENDER_BURST", "2")
+    monkeypatch.setenv("SENDER_MESSAGES_PER_SECOND", "0.001")
+    channel, rasa = channel_for(fake_bot_api), FakeRasa()
+    for i in range(4):
+        await handle(channel, Updates.text(22, f"m{i}"), rasa)
+    await channel.api.close()
+    assert rasa.texts == ["m0", "m1"]
+    assert fake_bot_api.texts(22)[-1] == say("service.slow_down")
+
+
+# --- the poller ----------------------------------------------------------------------------------
+
+
+async def test_the_poller_backs_off_when_get_updates_answers_early_or_fails(fake_bot_api, monkeypatch):
+    from bot.channels.telegram.polling import Poller
+
+    config = TelegramConfig.load(None, {**ENV, "TELEGRAM_API_BASE": fake_bot_api.base_url})
+    poller = Poller(config, "http://127.0.0.1:9", poll_timeout=25)
+    fake_bot_api.hold_polls = False  # every getUpdates comes back at once, empty
+    fake_bot_api.fail_next("getUpdates", 502, "Bad Gateway")
+    pauses: List[float] = []
+
+    async def pause(seconds: float) -> None:
+        pauses.append(seconds)
+        if len(pauses) == 7:
+            poller.stop()
+
+    monkeypatch.setattr(poller, "_pause", pause)
+    await poller.run()
+    assert pauses == [1, 2, 4, 8, 16, 32, 60]  # the error and the empty early answers alike
+    assert fake_bot_api.count("getUpdates") == 7  # one call per pause: no spinning
+
+
+async def test_the_poller_starts_its_pauses_again_after_a_normal_poll(fake_bot_api, monkeypatch):
+    from bot.channels.telegram.polling import Poller
+
+    config = TelegramConfig.load(None, {**ENV, "TELEGRAM_API_BASE": fake_bot_api.base_url})
+    poller = Poller(config, "http://127.0.0.1:9", poll_timeout=1)  # the fake holds it 1 s: normal
+    fake_bot_api.fail_next("getUpdates", 502, "Bad Gateway")
+    fake_bot_api.fail_next("getUpdates", 502, "Bad Gateway")
+    pauses: List[float] = []
+
+    async def pause(seconds: float) -> None:
+        pauses.append(seconds)
+
+    monkeypatch.setattr(poller, "_pause", pause)
+
+    async def stop_after_a_normal_poll() -> None:
+        while fake_bot_api.count("getUpdates") < 3:
+            await asyncio.sleep(0.05)
+        fake_bot_api.fail_next("getUpdates", 502, "Bad Gateway")
+        while len(pauses) < 3:
+            await asyncio.sleep(0.05)
+        poller.stop()
+
+    await asyncio.gather(poller.run(), stop_after_a_normal_poll())
+    assert pauses[:3] == [1, 2, 1]

@@ -18,9 +18,12 @@ START_OVER_PAYLOAD = "/start_over"
 #: the channel follows it with the greeting so the user is not left without an answer.
 RASA_RESTART_PAYLOAD = "/restart"
 
-#: Telegram command -> what Rasa gets.
+#: Telegram command -> what Rasa gets. /start ("Start a check" in the menu, and what Telegram
+#: sends when someone opens the bot again) begins a new check whatever came before: Rasa's
+#: restart resets the conversation in silence, and the channel follows it with the greeting.
+#: /restart is the gentler one: it asks before setting aside what the user already said.
 COMMANDS: Dict[str, str] = {
-    "start": START_PAYLOAD,
+    "start": RASA_RESTART_PAYLOAD,
     "help": "/ask_capabilities",
     "restart": START_OVER_PAYLOAD,
     "forget": "/delete_my_data",  # erases the conversation (bot.stores.ForgetfulSQLTrackerStore)

@@ -37,6 +37,24 @@ class Fatal(Exception):
     """A problem retrying cannot fix (bad token, secrets that do not match)."""
 
 
+class Backoff:
+    """Pauses that double after each failed or empty-early poll (1 s, 2 s, ... up to `cap`), and
+    start again from 1 s once a poll works."""
+
+    def __init__(self, first: float = 1.0, cap: float = 60.0) -> None:
+        self.first = first
+        self.cap = cap
+        self._next = first
+
+    def next(self) -> float:
+        delay = self._next
+        self._next = min(self._next * 2, self.cap)
+        return delay
+
+    def reset(self) -> None:
+        self._next = self.first
+
+
 class Poller:
     def __init__(self, config: TelegramConfig, rasa_url: str, poll_timeout: int = 25,
                  api: Optional[BotApi] = None) -> None:
@@ -65,6 +83,12 @@ class Poller:
             if error.status in (401, 404):
                 raise Fatal(f"the Bot API refused the token: {error.description}") from None
             raise
+
+    async def _delete_webhook_again(self) -> None:
+        try:
+            await self.delete_webhook()
+        except BotApiError as error:  # retried by the next round of the loop
+            logger.warning("deleteWebhook failed: %s", error)
 
     async def get_updates(self) -> List[Dict[str, Any]]:
         params: Dict[str, Any] = {"timeout": self.poll_timeout, "allowed_updates": ALLOWED_UPDATES}
@@ -115,28 +139,34 @@ class Poller:
     async def run(self) -> None:
         await self.delete_webhook()
         logger.info("polling Telegram for updates; forwarding to %s", self.webhook)
-        delay = 1.0
+        backoff = Backoff()
         async with aiohttp.ClientSession() as session:
             while not self._stopping.is_set():
+                started = asyncio.get_running_loop().time()
                 try:
                     self.polling = True
                     try:
                         updates = await self.get_updates()
                     finally:
                         self.polling = False
-                    delay = 1.0
                 except BotApiError as error:
                     if error.status == 401:
                         raise Fatal(f"the Bot API refused the token: {error.description}") from None
+                    delay = backoff.next()
+                    logger.warning("getUpdates failed: %s; retrying in %.0fs", error, delay)
+                    await self._pause(delay)
                     if error.status == 409:  # a webhook was set again, or another poller runs
-                        logger.warning("getUpdates conflict: %s; deleting the webhook again", error.description)
-                        await self._pause(delay)
-                        await self.delete_webhook()
-                    else:
-                        logger.warning("getUpdates failed: %s; retrying in %.0fs", error, delay)
-                        await self._pause(delay)
-                    delay = min(delay * 2, 60.0)
+                        await self._delete_webhook_again()
                     continue
+                held = asyncio.get_running_loop().time() - started
+                if not updates and held < self.poll_timeout / 2:
+                    # A long poll that comes back empty long before its timeout (a proxy, a
+                    # misbehaving Bot API server): without a pause this loop would spin.
+                    delay = backoff.next()
+                    logger.warning("getUpdates answered early with nothing; polling again in %.0fs", delay)
+                    await self._pause(delay)
+                    continue
+                backoff.reset()
                 for update in updates:
                     update_id = update.get("update_id") if isinstance(update, dict) else None
                     if not isinstance(update_id, int):

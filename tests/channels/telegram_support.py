@@ -136,6 +136,11 @@ class FakeBotApi:
         return [c.params for c in self.calls_to("sendMessage")
                 if chat_id is None or str(c.params.get("chat_id")) == str(chat_id)]
 
+    def documents(self, chat_id: Any) -> List[Dict[str, Any]]:
+        """The files sent with sendDocument to one chat: {"filename", "content_type", "content"}."""
+        return [c.params["document"] for c in self.calls_to("sendDocument")
+                if str(c.params.get("chat_id")) == str(chat_id) and isinstance(c.params.get("document"), dict)]
+
     def texts(self, chat_id: Any) -> List[str]:
         return [str(p.get("text")) for p in self.sent(chat_id)]
 
@@ -154,8 +159,12 @@ class FakeBotApi:
                 body = await request.json()
                 if isinstance(body, dict):
                     params.update(body)
-            else:
-                params.update(dict(await request.post()))
+            else:  # multipart/form-data (sendDocument) or a form
+                for key, value in (await request.post()).items():
+                    if isinstance(value, web.FileField):
+                        value = {"filename": value.filename, "content_type": value.content_type,
+                                 "content": value.file.read()}
+                    params[key] = value
         with self._lock:
             self.calls.append(Call(method, params, token, time.monotonic()))
             failure = self._failures.get(method, []).pop(0) if self._failures.get(method) else None
@@ -178,7 +187,7 @@ class FakeBotApi:
     def _result(self, method: str, params: Dict[str, Any]) -> Any:
         if method == "getMe":
             return BOT_USER
-        if method in ("sendMessage", "sendPhoto"):
+        if method in ("sendMessage", "sendPhoto", "sendDocument"):
             chat_id = params.get("chat_id")
             try:
                 chat_id = int(chat_id)

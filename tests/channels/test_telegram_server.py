@@ -3,6 +3,7 @@
 command, fed through the fake server's getUpdates. One stack for the whole module."""
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
@@ -12,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, List, Optional
 
 import requests
+from pypdf import PdfReader
 
 from bot.channels import telegram as tg
 from bot.engine import MAX_QUESTIONS
@@ -68,8 +70,13 @@ def press(ts: TelegramStack, chat: int, messages: List[Dict[str, Any]], title: s
     return ts.api.sent(chat)[before:]
 
 
+def route_title(text: str) -> str:
+    return text.splitlines()[0].removeprefix("⚠️ ") if text else ""
+
+
 def route_message(messages: List[Dict[str, Any]]) -> Optional[str]:
-    return next((m["text"] for m in messages if m["text"].startswith("Suggested route: ")), None)
+    """The conclusion: the card, whose first line is the route's title."""
+    return next((m["text"] for m in messages if route_title(m["text"]) in ROUTE_TITLES), None)
 
 
 def test_the_webhook_is_set_with_the_secret_at_start(telegram_stack):
@@ -97,19 +104,48 @@ def test_a_full_conversation_by_text_and_buttons_ends_with_the_assessment_as_tex
     greeting = say(ts, chat, "/start")
     assert "not a doctor" in " ".join(m["text"] for m in greeting)
     replies = interview_to_conclusion(ts, chat)
-    route = route_message(replies)
-    first_line = route.splitlines()[0]
-    assert first_line.removeprefix("Suggested route: ") in ROUTE_TITLES
-    assert "Most consistent with" in route or "No single cause" in route
+    # ONE message: the card (route first, why, see a doctor if, disclaimer) with the follow-ups
+    # as its keyboard; the server's plain-text copy of the same card is not sent a second time.
+    [conclusion] = [m for m in replies if route_title(m["text"]) in ROUTE_TITLES]
+    route = conclusion["text"]
+    assert text_for("presentation.heading_see_doctor_if") in route and text_for("common.not_a_diagnosis") in route
+    assert route.index(text_for("presentation.heading_why")) < route.index(text_for("common.not_a_diagnosis"))
     assert "{" not in route and '"triage"' not in route  # rendered, not the JSON
-    assert "See a doctor if" in " ".join(m["text"] for m in replies)
+    assert not any(m["text"].startswith(route_title(route) + ".") for m in replies)  # no duplicate card text
     # the follow-up buttons work too: "Why?" gets an explanation
-    assert {"Why?", "Start over"} <= set(buttons(replies))
+    assert {"Why?", "Start over", text_for("presentation.more_summary")} <= set(buttons([conclusion]))
     why = press(ts, chat, replies, "Why?")
     assert why and "Why" in why[0]["text"]
     for message in ts.api.sent(chat):
         assert len(message["text"]) <= 4096
         assert all(len(data.encode()) <= 64 for data in buttons([message]).values())
+
+
+def test_an_emergency_is_one_message_with_what_to_do_now_first_and_no_cause(telegram_stack):
+    ts, chat = telegram_stack, new_chat()
+    replies = say(ts, chat, "my legs are shaking and there's a tight pain across my chest")
+    [card] = [m for m in replies if route_title(m["text"]) in ROUTE_TITLES]
+    emergency = load_knowledge().triage_levels["emergency"]
+    assert route_title(card["text"]) == emergency.title
+    assert card["text"].startswith("⚠️ ")
+    causes = [c.name for c in load_knowledge().causes.values()]
+    assert not [name for name in causes if name in card["text"]], card["text"]  # nothing reassuring beside it
+    assert "reply_markup" not in card
+
+
+def test_summary_sends_the_text_and_a_pdf_to_keep(telegram_stack):
+    ts, chat = telegram_stack, new_chat()
+    conclusion = route_message(interview_to_conclusion(ts, chat, "my legs shake at night"))
+    replies = say(ts, chat, "/summary")
+    said = " ".join(m["text"] for m in replies)
+    assert text_for("summary.title") in said and "my legs shake at night" in said, said
+    [document] = ts.api.documents(chat)
+    assert document["filename"].endswith(".pdf") and document["content"].startswith(b"%PDF")
+    pdf_text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(document["content"])).pages)
+    pdf_words = " ".join(pdf_text.split())
+    assert route_title(conclusion) in pdf_words  # the route
+    assert "my legs shake at night" in pdf_words  # the user's own words
+    assert text_for("summary.heading_sources") in pdf_words
 
 
 def test_start_after_a_finished_check_starts_a_new_one(telegram_stack):

@@ -20,7 +20,7 @@ from bot.channels.telegram import (
     inline_keyboard,
     parse_command,
     parse_update,
-    render_assessment,
+    render_card,
     split_message,
     telegram_length,
 )
@@ -162,50 +162,88 @@ def test_inline_keyboard_rows_and_limits():
     assert len(long["inline_keyboard"][0][0]["callback_data"].encode()) <= 64
 
 
-# --- the assessment as text ----------------------------------------------------------------------
+# --- the assessment card -------------------------------------------------------------------------
 
-ASSESSMENT = {
-    "triage": "routine",
-    "causes": [
-        {"id": "restless_legs_syndrome", "likelihood": 0.81, "because": ["urge_to_move", "worse_at_night"],
-         "against": []},
-        {"id": "iron_deficiency", "likelihood": 0.3, "because": [], "against": ["numbness"]},
-    ],
-    "red_flags": [],
-    "evidence": {"present": ["urge_to_move"], "absent": ["numbness"]},
-    "version": 1,
+#: Cards as the contract describes them (docs/presentation.md), with words no Telegram code types.
+ROUTINE_CARD = {
+    "version": 1, "level": "routine", "title": "Route title from the server",
+    "do_now": "What to do, from the server.",
+    "headline": "Most consistent with restless legs syndrome.",
+    "headings": {"why": "WHY-HEADING", "inferred": "INFERRED-HEADING", "causes": "CAUSES-HEADING",
+                 "see_doctor_if": "SEE-DOCTOR-HEADING"},
+    "why": ["you said: an urge to move your legs", "you said: it is worse at night"],
+    "inferred": ["both legs (from \"my legs\")"],
+    "causes": [{"id": "restless_legs_syndrome", "name": "Restless legs syndrome", "fit": "FIT-WORDS-A"},
+               {"id": "iron_deficiency", "name": "Iron deficiency", "fit": "FIT-WORDS-B"}],
+    "see_doctor_if": ["it wakes you every night"],
+    "closing": "",
+    "disclaimer": "DISCLAIMER FROM THE SERVER",
+    "more": [{"id": "summary", "title": "Save a summary for my doctor", "payload": "/request_summary"}],
+}
+EMERGENCY_CARD = {
+    "version": 1, "level": "emergency", "title": "Get emergency help now", "do_now": "Call 112 now.",
+    "headline": "These signs can mean a stroke.", "headings": ROUTINE_CARD["headings"],
+    "why": ["you said: sudden weakness on one side"], "inferred": [], "causes": [], "see_doctor_if": [],
+    "closing": "I'll stop the questions here.", "disclaimer": "DISCLAIMER FROM THE SERVER", "more": [],
 }
 
 
-def test_the_assessment_renders_route_first_then_causes_with_reasons():
+def test_the_card_renders_in_the_contracts_order_with_the_servers_words_only():
+    text = render_card(ROUTINE_CARD)
+    lines = text.splitlines()
+    assert lines[:2] == ["Route title from the server", "What to do, from the server."]  # route first
+    order = ["Most consistent with", "WHY-HEADING", "• You said: an urge to move", "INFERRED-HEADING", "CAUSES-HEADING",
+             "Restless legs syndrome: FIT-WORDS-A", "Iron deficiency: FIT-WORDS-B", "SEE-DOCTOR-HEADING",
+             "It wakes you every night", "DISCLAIMER FROM THE SERVER"]
+    positions = [text.index(part) for part in order]
+    assert positions == sorted(positions)
+    assert text.endswith("DISCLAIMER FROM THE SERVER")
+    assert "{" not in text and "restless_legs_syndrome" not in text
+
+
+def test_an_emergency_card_shows_what_to_do_now_first_and_no_cause_even_if_one_is_carried():
+    carried = {**EMERGENCY_CARD, "causes": ROUTINE_CARD["causes"], "inferred": ["both legs"]}
+    text = render_card(carried)
+    assert text.splitlines()[0].endswith("Get emergency help now") and text.splitlines()[1] == "Call 112 now."
+    assert "Restless legs" not in text and "FIT-WORDS" not in text and "both legs" not in text
+    assert text.index("Call 112 now.") < text.index("sudden weakness") < text.index("DISCLAIMER")
+    assert "I'll stop the questions here." in text
+
+
+def test_the_telegram_code_types_no_level_title_threshold_or_disclaimer():
+    from pathlib import Path
+
+    import bot.channels.telegram as package
+    from bot.presentation import headings as presentation_headings
+
     kb = load_knowledge()
-    text = render_assessment(ASSESSMENT, kb)
-    first_line = text.splitlines()[0]
-    assert first_line == f"Suggested route: {kb.triage_levels['routine'].title}"
-    assert kb.triage_levels["routine"].what_to_do in text
-    assert text.index("Restless legs syndrome") < text.index(kb.causes["iron_deficiency"].name)
-    assert kb.features["urge_to_move"].label in text
-    assert "not a diagnosis" in text
-    assert "{" not in text and "restless_legs_syndrome" not in text  # readable, not JSON
+    code = "\n".join(p.read_text() for p in Path(package.__file__).parent.glob("*.py"))
+    server_words = [level.title for level in kb.triage_levels.values()] + [
+        say("common.not_a_diagnosis"), say("presentation.fits_well"), say("presentation.fits_in_part"),
+        say("presentation.fits_weakly"), *presentation_headings().values()]
+    typed = [words for words in server_words if f'"{words}' in code or f"'{words}" in code]
+    assert typed == []  # no string literal starts with the server's words
+    assert '"likelihood"' not in code  # the fit is the server's word, never computed here
 
 
-def test_red_flags_are_named_right_after_the_route():
+@pytest.mark.parametrize("odd", [{}, {"level": 5, "why": "nonsense", "causes": [7, {"fit": "x"}], "headings": []},
+                                 {"title": None, "do_now": ["x"], "disclaimer": {"a": 1}}])
+def test_odd_cards_still_render_without_raising(odd):
+    assert isinstance(render_card(odd), str)
+
+
+def test_a_real_conclusion_from_the_server_renders_as_its_card():
+    from bot import presentation
+    from bot.engine import assess
+
     kb = load_knowledge()
-    flag_id, flag = next((i, f) for i, f in kb.red_flags.items() if f.level == "emergency")
-    text = render_assessment({"triage": "emergency", "causes": [], "red_flags": [{"id": flag_id, "level": "emergency"}]}, kb)
-    assert text.startswith(f"Suggested route: {kb.triage_levels['emergency'].title}")
-    assert text.index(flag.name) < text.index("No single cause stands out")
-
-
-@pytest.mark.parametrize("odd", [
-    {},
-    {"triage": "unknown_level", "causes": [{"id": "a_new_cause"}], "red_flags": ["new_flag"]},
-    {"triage": None, "causes": "nonsense", "red_flags": None, "evidence": []},
-    {"triage": "self_care", "causes": [{"likelihood": "high"}, 7, {"id": "caffeine", "because": ["not_a_feature"]}]},
-])
-def test_odd_payloads_still_render(odd):
-    text = render_assessment(odd, load_knowledge())
-    assert text.startswith("Suggested route:")
+    rls = {"urge_to_move": "present", "worse_at_night": "present", "relieved_by_movement": "present"}
+    message = presentation.conclusion_message(assess(rls, kb=kb), kb)
+    text = render_card(message["json_message"]["card"])
+    card = message["json_message"]["card"]
+    assert text.startswith(card["title"]) and card["disclaimer"] in text
+    for cause in card["causes"]:
+        assert f"{cause['name']}: {cause['fit']}" in text
 
 
 # --- parsing updates -----------------------------------------------------------------------------
@@ -404,16 +442,14 @@ async def test_output_splits_long_texts_and_puts_the_keyboard_on_the_last_part(f
     output = TelegramOutput(channel.api, channel.codec)
     long_text = "\n\n".join("Paragraph. " + "word " * 300 for _ in range(10))
     await output.send_text_with_buttons("14", long_text, ANSWER_BUTTONS)
-    await output.send_custom_json("14", {"assessment": ASSESSMENT})
     await output.send_custom_json("14", {"something": "else"})
     await output.send_text_message("14", "   ")
     await channel.api.close()
     sent = fake_bot_api.sent(14)
-    assert len(sent) >= 4
+    assert len(sent) >= 3
     assert all(telegram_length(p["text"]) <= 4096 for p in sent)
-    assert "reply_markup" not in sent[0] and "reply_markup" in sent[-2]
+    assert "reply_markup" not in sent[0] and "reply_markup" in sent[-1]
     assert "parse_mode" not in sent[0]
-    assert sent[-1]["text"].startswith("Suggested route: ")
 
 
 async def test_the_bot_api_client_waits_out_429_and_hides_the_token(fake_bot_api):
@@ -514,3 +550,72 @@ async def test_the_poller_starts_its_pauses_again_after_a_normal_poll(fake_bot_a
 
     await asyncio.gather(poller.run(), stop_after_a_normal_poll())
     assert pauses[:3] == [1, 2, 1]
+
+
+# --- one message per structured reply (card, summary) ----------------------------------------------
+
+
+def conclusion_reply(card: dict, buttons: list) -> dict:
+    """The conclusion as Rasa hands it to the output channel: text + buttons + custom."""
+    reply = {"text": "THE SAME CARD AS PLAIN TEXT", "custom": {"assessment": {"triage": card["level"]}, "card": card}}
+    if buttons:
+        reply["buttons"] = buttons
+    return reply
+
+
+async def test_a_conclusion_is_one_message_with_its_buttons_and_no_duplicate_text(fake_bot_api):
+    channel = channel_for(fake_bot_api)
+    follow_ups = [{"title": "Save a summary for my doctor", "payload": "/request_summary"},
+                  {"title": "Start over", "payload": "/start_over"}]
+    rasa = FakeRasa(replies=lambda text: [conclusion_reply(ROUTINE_CARD, follow_ups)])
+    await handle(channel, Updates.text(30, "no"), rasa)
+    rasa = FakeRasa(replies=lambda text: [conclusion_reply(EMERGENCY_CARD, [])])
+    await handle(channel, Updates.text(31, "my face droops"), rasa)
+    await channel.api.close()
+    [conclusion] = fake_bot_api.sent(30)
+    assert conclusion["text"] == render_card(ROUTINE_CARD)
+    keys = [k for row in conclusion["reply_markup"]["inline_keyboard"] for k in row]
+    assert [(k["text"], k["callback_data"]) for k in keys] == [(b["title"], b["payload"]) for b in follow_ups]
+    [emergency] = fake_bot_api.sent(31)
+    assert emergency["text"] == render_card(EMERGENCY_CARD) and "reply_markup" not in emergency
+    assert "THE SAME CARD AS PLAIN TEXT" not in fake_bot_api.texts(30) + fake_bot_api.texts(31)
+
+
+def summary_reply() -> dict:
+    summary = {"title": "Leg symptoms: a summary for your doctor", "date": "2026-12-03",
+               "route": {"level": "routine", "title": "See a doctor in the coming days",
+                         "do_now": "Book an appointment."},
+               "said": [{"feature": "urge_to_move", "label": "an urge to move your legs", "status": "present",
+                         "words": ["I have to move my legs"]}],
+               "inferred": [], "warning_signs": [], "causes": [{"name": "Restless legs syndrome", "fit": "fits well"}],
+               "sources": [{"title": "A source", "publisher": "", "url": "", "date": ""}],
+               "disclaimer": "Not a diagnosis.", "download": {"token": "t", "expires_in_s": 60}}
+    return {"text": "Here is your summary.\n\nSee a doctor in the coming days.", "custom": {"summary": summary}}
+
+
+async def test_summary_is_the_text_then_a_pdf_document(fake_bot_api):
+    from pypdf import PdfReader
+    import io
+
+    channel = channel_for(fake_bot_api)
+    rasa = FakeRasa(replies=lambda text: [summary_reply()])
+    await handle(channel, Updates.text(32, "/summary"), rasa)
+    await channel.api.close()
+    assert rasa.texts == ["/request_summary"]
+    assert fake_bot_api.texts(32) == ["Here is your summary.\n\nSee a doctor in the coming days."]
+    [document] = fake_bot_api.documents(32)
+    assert document["filename"].endswith(".pdf") and document["content_type"] == "application/pdf"
+    assert document["content"].startswith(b"%PDF")
+    pdf_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(document["content"])).pages)
+    assert "See a doctor in the coming days" in pdf_text and "I have to move my legs" in pdf_text
+
+
+async def test_without_a_pdf_renderer_the_summary_is_still_sent_as_text(fake_bot_api, monkeypatch):
+    from bot.channels.telegram import output
+
+    monkeypatch.setattr(output, "summary_pdf_renderer", lambda: None)
+    channel = channel_for(fake_bot_api)
+    await handle(channel, Updates.text(33, "/summary"), FakeRasa(replies=lambda text: [summary_reply()]))
+    await channel.api.close()
+    assert fake_bot_api.texts(33) == ["Here is your summary.\n\nSee a doctor in the coming days."]
+    assert fake_bot_api.documents(33) == [] and fake_bot_api.count("sendDocument") == 0

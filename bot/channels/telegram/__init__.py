@@ -56,7 +56,7 @@ from bot.channels.telegram.commands import (
 )
 from bot.channels.telegram.config import TelegramConfig, TelegramConfigError
 from bot.channels.telegram.output import TelegramOutput
-from bot.channels.telegram.rendering import inline_keyboard, render_assessment
+from bot.channels.telegram.rendering import card_buttons, inline_keyboard, render_card
 from bot.channels.telegram.splitting import MAX_MESSAGE_LENGTH, split_message, telegram_length
 from bot.channels.telegram.updates import Incoming, MalformedUpdate, parse_update
 
@@ -65,5 +65,5 @@ __all__ = [
     "MAX_CALLBACK_BYTES", "MAX_MESSAGE_LENGTH", "MalformedUpdate", "RASA_RESTART_PAYLOAD",
     "SECRET_HEADER", "START_OVER_PAYLOAD", "START_PAYLOAD", "TelegramChannel", "TelegramConfig",
     "TelegramConfigError", "TelegramOutput", "command_menu", "inline_keyboard", "parse_command",
-    "parse_update", "render_assessment", "split_message", "telegram_length",
+    "parse_update", "render_card", "card_buttons", "split_message", "telegram_length",
 ]

@@ -26,11 +26,12 @@ COMMANDS: Dict[str, str] = {
     "start": RASA_RESTART_PAYLOAD,
     "help": "/ask_capabilities",
     "restart": START_OVER_PAYLOAD,
+    "summary": "/request_summary",  # a summary to keep: text and a PDF (bot.summary)
     "forget": "/delete_my_data",  # erases the conversation (bot.stores.ForgetfulSQLTrackerStore)
 }
 
 #: The commands in Telegram's menu (setMyCommands), in this order; descriptions in bot/texts.yml.
-MENU_ORDER = ("start", "restart", "help", "forget")
+MENU_ORDER = ("start", "summary", "restart", "help", "forget")
 
 
 def command_menu() -> List[Dict[str, str]]:

@@ -1,9 +1,14 @@
-"""What the assistant's messages look like on Telegram: buttons as an inline keyboard, and
-the assessment as plain text (no parse_mode: nothing to escape, nothing to inject)."""
+"""What the assistant's structured messages look like on Telegram, as plain text (no parse_mode:
+nothing to escape, nothing to inject) and inline keyboards.
+
+The assessment card is rendered from the card's own fields only (docs/presentation.md): the
+server words the titles, what to do, the fit of each cause and the disclaimer; nothing here
+names a level, computes a likelihood's wording or adds a sentence of its own.
+"""
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 from bot.channels.telegram.callbacks import CallbackCodec
 
@@ -29,97 +34,78 @@ def inline_keyboard(buttons: Sequence[Mapping[str, Any]], codec: CallbackCodec) 
     return {"inline_keyboard": rows}
 
 
-def _knowledge():
-    try:
-        from bot.knowledge import load_knowledge
-
-        return load_knowledge()
-    except Exception:  # pragma: no cover - render with ids rather than fail
-        logger.warning("knowledge base unavailable, rendering the assessment with ids")
-        return None
 
 
-def _humanize(identifier: str) -> str:
-    text = str(identifier).replace("_", " ").strip()
-    return text[:1].upper() + text[1:]
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
 
 
-def _fit_words(likelihood: Any) -> str:
-    try:
-        value = float(likelihood)
-    except (TypeError, ValueError):
+def _bullets(items: Any) -> List[str]:
+    if not isinstance(items, list):
+        return []
+    lines = [_text(item) for item in items]
+    return [f"• {line[:1].upper()}{line[1:]}" for line in lines if line]
+
+
+def _section(heading: str, lines: Iterable[str]) -> str:
+    lines = [line for line in lines if line]
+    if not lines:
         return ""
-    if value >= 0.7:
-        return "fits well"
-    if value >= 0.4:
-        return "fits in part"
-    return "fits weakly"
+    return "\n".join([heading, *lines]) if heading else "\n".join(lines)
 
 
-def render_assessment(assessment: Mapping[str, Any], kb: Any = None) -> str:
-    """The DESIGN.md assessment payload as readable plain text, the route first.
+def _cause_line(cause: Any) -> str:
+    if not isinstance(cause, dict):
+        return ""
+    name, fit = _text(cause.get("name")), _text(cause.get("fit"))
+    if not name:
+        return ""
+    return f"• {name}: {fit}" if fit else f"• {name}"
 
-    Uses the knowledge base for titles and labels when it can, the ids otherwise; a payload
-    with missing or odd fields still renders (whatever is there), never raises.
+
+EMERGENCY = "emergency"
+#: Drawn before an emergency card's title, as the server's plain-text card does (card_text).
+EMERGENCY_MARK = "⚠️ "
+
+
+def render_card(card: Mapping[str, Any]) -> str:
+    """The card (custom.card, docs/presentation.md) as one Telegram text, in the contract's
+    order: title and do_now (first, on lines of their own for a phone), headline, why, inferred,
+    causes (name: fit), see_doctor_if, closing, disclaimer. Headings are the card's own.
+
+    On an emergency nothing that could read as reassurance is shown even if a card carried it
+    (inferred, causes); the server sends them empty there anyway. Odd or missing fields are
+    left out; this never raises.
     """
-    kb = _knowledge() if kb is None else kb
-    levels = getattr(kb, "triage_levels", {}) or {}
-    causes_kb = getattr(kb, "causes", {}) or {}
-    features_kb = getattr(kb, "features", {}) or {}
-    flags_kb = getattr(kb, "red_flags", {}) or {}
+    headings = card.get("headings") if isinstance(card.get("headings"), dict) else {}
+    emergency = card.get("level") == EMERGENCY
 
-    def label(feature: Any) -> str:
-        item = features_kb.get(feature) if isinstance(feature, str) else None
-        return item.label if item is not None else _humanize(feature).lower()
+    def section(key: str, lines: List[str]) -> str:
+        return _section(_text(headings.get(key)), lines)
 
-    parts: List[str] = []
-    triage = assessment.get("triage")
-    level = levels.get(triage) if isinstance(triage, str) else None
-    if level is not None:
-        parts.append(f"Suggested route: {level.title}\n{level.what_to_do}")
-    else:
-        parts.append(f"Suggested route: {_humanize(triage) if triage else 'not decided'}")
+    title = _text(card.get("title"))
+    parts = [
+        _section("", [f"{EMERGENCY_MARK}{title}" if emergency and title else title, _text(card.get("do_now"))]),
+        _text(card.get("headline")),
+        section("why", _bullets(card.get("why"))),
+    ]
+    if not emergency:
+        causes = card.get("causes") if isinstance(card.get("causes"), list) else []
+        parts += [section("inferred", _bullets(card.get("inferred"))),
+                  section("causes", [_cause_line(c) for c in causes])]
+    parts += [section("see_doctor_if", _bullets(card.get("see_doctor_if"))),
+              _text(card.get("closing")), _text(card.get("disclaimer"))]
+    return "\n\n".join(part for part in parts if part)
 
-    flags = [f for f in assessment.get("red_flags") or [] if isinstance(f, (dict, str))]
-    if flags:
-        names = []
-        for flag in flags:
-            flag_id = flag.get("id") if isinstance(flag, dict) else flag
-            known = flags_kb.get(flag_id) if isinstance(flag_id, str) else None
-            names.append(known.name if known is not None else _humanize(flag_id or "warning sign"))
-        parts.append("Warning signs:\n" + "\n".join(f"• {n}" for n in names))
 
-    lines = []
-    for cause in assessment.get("causes") or []:
-        if not isinstance(cause, dict) or not cause.get("id"):
-            continue
-        known = causes_kb.get(cause["id"]) if isinstance(cause["id"], str) else None
-        name = known.name if known is not None else _humanize(cause["id"])
-        fit = _fit_words(cause.get("likelihood"))
-        line = f"• {name}" + (f": {fit}" if fit else "")
-        because = [label(f) for f in cause.get("because") or []]
-        if because:
-            line += f"\n  because: {'; '.join(because)}"
-        against = [label(f) for f in cause.get("against") or []]
-        if against:
-            line += f"\n  against it: {'; '.join(against)}"
-        lines.append(line)
-    if lines:
-        parts.append("Most consistent with:\n" + "\n".join(lines))
-    else:
-        parts.append("No single cause stands out from what you described.")
+def card_buttons(message_buttons: Any) -> List[Dict[str, Any]]:
+    """The conclusion's buttons are the message's own (none on an emergency: the server decides)."""
+    return [b for b in message_buttons if isinstance(b, dict)] if isinstance(message_buttons, list) else []
 
-    evidence = assessment.get("evidence")
-    if isinstance(evidence, dict):
-        present = [label(f) for f in evidence.get("present") or []]
-        absent = [label(f) for f in evidence.get("absent") or []]
-        told = []
-        if present and not lines:  # with causes listed, their "because" lines already say it
-            told.append("You told me about: " + "; ".join(present) + ".")
-        if absent:
-            told.append("You said you do not have: " + "; ".join(absent) + ".")
-        if told:
-            parts.append("\n".join(told))
 
-    parts.append("This is not a diagnosis: only a doctor who examines you can say what it is.")
-    return "\n\n".join(parts)
+def privacy_buttons(message_buttons: Any, privacy: Mapping[str, Any]) -> List[Dict[str, Any]]:
+    """The privacy notice's buttons: the message's own, or else the notice's `controls`."""
+    if isinstance(message_buttons, list) and message_buttons:
+        return [b for b in message_buttons if isinstance(b, dict)]
+    controls = privacy.get("controls") if isinstance(privacy.get("controls"), list) else []
+    return [{"title": c.get("title"), "payload": c.get("payload")} for c in controls if isinstance(c, dict)]

@@ -361,6 +361,8 @@ def telegram_stack(tmp_path_factory):
         "SENDER_BURST": str(FLOOD_BURST),
         "SENDER_MESSAGES_PER_SECOND": "0.2",
         "MAX_MESSAGE_CHARS": "",
+        # Conversations are kept without asking, so erase and export have something to show.
+        "PRIVACY_DEFAULT": "store",
     })
     try:
         stack.start()

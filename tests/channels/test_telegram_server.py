@@ -171,6 +171,34 @@ def test_a_message_of_3000_characters_is_read_and_answered(telegram_stack):
     assert buttons(replies) or route_message(replies), said  # an interview reply, not a refusal
 
 
+def test_forget_asks_before_erasing_then_erases(telegram_stack):
+    ts, chat = telegram_stack, new_chat()
+    say(ts, chat, "my legs shake at night")
+    asked = say(ts, chat, "/forget")
+    choices = {data: title for title, data in buttons(asked).items()}
+    assert {"/confirm_delete", "/cancel_delete"} <= set(choices), asked  # nothing erased yet: a question
+    erased = press(ts, chat, asked, choices["/confirm_delete"])
+    assert erased and "erased" in erased[0]["text"].lower(), erased
+    assert ts.api.documents(chat) == []
+    say(ts, chat, "/mydata")
+    [export] = ts.api.documents(chat)
+    assert "my legs shake at night" not in export["content"].decode("utf-8")  # erased means gone
+
+
+def test_mydata_sends_this_conversation_as_text_and_a_json_document(telegram_stack):
+    ts, chat, other = telegram_stack, new_chat(), new_chat()
+    say(ts, other, "my feet cramp when I swim")  # someone else's words
+    say(ts, chat, "my legs shake at night")
+    replies = say(ts, chat, "/mydata")
+    assert replies and replies[0]["text"].strip(), replies
+    [document] = ts.api.documents(chat)
+    assert document["filename"] == "my-data.json"
+    data = json.loads(document["content"].decode("utf-8"))
+    assert data["conversation_id"] == str(chat)
+    exported = json.dumps(data)
+    assert "my legs shake at night" in exported and "my feet cramp" not in exported
+
+
 def test_restart_by_command_and_by_button_starts_over_with_an_answer(telegram_stack):
     ts, chat = telegram_stack, new_chat()
     say(ts, chat, "my legs twitch")

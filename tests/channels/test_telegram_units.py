@@ -619,3 +619,78 @@ async def test_without_a_pdf_renderer_the_summary_is_still_sent_as_text(fake_bot
     await channel.api.close()
     assert fake_bot_api.texts(33) == ["Here is your summary.\n\nSee a doctor in the coming days."]
     assert fake_bot_api.documents(33) == [] and fake_bot_api.count("sendDocument") == 0
+
+
+# --- privacy: the notice, erase, export (issue #21) ------------------------------------------------
+
+PRIVACY = {"storage": "ask", "retention_days": 30, "operator": "Example Clinic", "policy_url": "",
+           "controls": [{"id": "forget", "title": "Delete my data", "payload": "/delete_my_data"},
+                        {"id": "export", "title": "Send me my data", "payload": "/export_my_data"},
+                        {"id": "notice", "title": "Privacy notice", "payload": "/privacy_info"}]}
+CONSENT = [{"title": "OK, keep it", "payload": "/privacy_accept"}, {"title": "Don't keep it", "payload": "/privacy_decline"}]
+
+
+def keyboard_of(message: dict) -> List[tuple]:
+    markup = message.get("reply_markup") or {"inline_keyboard": []}
+    return [(k["text"], k["callback_data"]) for row in markup["inline_keyboard"] for k in row]
+
+
+async def test_privacy_commands_map_to_the_privacy_intents_and_are_in_the_menu(fake_bot_api):
+    channel, rasa = channel_for(fake_bot_api), FakeRasa()
+    for command in ["/forget", "/mydata", "/privacy", "/summary"]:
+        await handle(channel, Updates.text(40, command), rasa)
+    await channel.start()
+    await channel.api.close()
+    assert rasa.texts == ["/delete_my_data", "/export_my_data", "/privacy_info", "/request_summary"]
+    [menu] = fake_bot_api.calls_to("setMyCommands")
+    assert {"forget", "mydata", "privacy", "summary", "start"} <= {c["command"] for c in menu.params["commands"]}
+
+
+async def test_the_greeting_with_the_notice_is_its_text_and_its_consent_buttons(fake_bot_api):
+    channel = channel_for(fake_bot_api)
+    greeting = {"text": "Hi. What is kept, for how long, by whom.\nHow to erase it.", "buttons": CONSENT,
+                "custom": {"privacy": PRIVACY}}
+    await handle(channel, Updates.text(41, "/start"), FakeRasa(replies=lambda text: [greeting]))
+    await channel.api.close()
+    [message] = fake_bot_api.sent(41)
+    assert message["text"] == greeting["text"]
+    assert keyboard_of(message) == [(b["title"], b["payload"]) for b in CONSENT]
+
+
+async def test_a_notice_without_buttons_is_its_text_alone(fake_bot_api):
+    """The controls are Telegram's command menu (/forget, /mydata, /privacy), not a keyboard
+    under every notice."""
+    channel = channel_for(fake_bot_api)
+    notice = {"text": "Your conversation is kept for 30 days.", "custom": {"privacy": {**PRIVACY, "storage": "stored"}}}
+    await handle(channel, Updates.text(42, "/privacy"), FakeRasa(replies=lambda text: [notice]))
+    await channel.api.close()
+    [message] = fake_bot_api.sent(42)
+    assert fake_bot_api.texts(42) == [notice["text"]] and "reply_markup" not in message
+
+
+async def test_forget_passes_on_the_assistants_confirmation_question_with_its_buttons(fake_bot_api):
+    channel = channel_for(fake_bot_api)
+    confirm = [{"title": "Yes, erase it", "payload": "/confirm_delete"}, {"title": "No, keep it", "payload": "/cancel_delete"}]
+    rasa = FakeRasa(replies=lambda text: [{"text": "Erase this conversation (3 messages)?", "buttons": confirm}]
+                    if text == "/delete_my_data" else [{"text": "Erased."}])
+    await handle(channel, Updates.text(43, "/forget"), rasa)
+    await handle(channel, Updates.callback(43, "/confirm_delete"), rasa)
+    await channel.api.close()
+    assert rasa.texts == ["/delete_my_data", "/confirm_delete"]
+    question, done = fake_bot_api.sent(43)
+    assert keyboard_of(question) == [(b["title"], b["payload"]) for b in confirm]
+    assert done["text"] == "Erased."
+
+
+async def test_mydata_sends_the_readable_text_and_the_json_as_a_document(fake_bot_api):
+    channel = channel_for(fake_bot_api)
+    export = {"version": 1, "conversation_id": "44", "storage": "stored", "retention_days": 30,
+              "messages": [{"text": "my legs shake — ça tremble", "at": "2026-12-03T08:00:00+00:00"}],
+              "evidence": {"shaking": "present"}, "assessment": None}
+    reply = {"text": "What is kept about this conversation: 1 message.", "custom": {"export": export}}
+    await handle(channel, Updates.text(44, "/mydata"), FakeRasa(replies=lambda text: [reply]))
+    await channel.api.close()
+    assert fake_bot_api.texts(44) == [reply["text"]]
+    [document] = fake_bot_api.documents(44)
+    assert document["filename"] == "my-data.json" and document["content_type"] == "application/json"
+    assert json.loads(document["content"].decode("utf-8")) == export

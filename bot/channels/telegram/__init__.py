@@ -16,12 +16,14 @@ This channel:
   ``X-Telegram-Bot-Api-Secret-Token`` header is refused with 403;
 - answers malformed bodies with 400 and never lets an exception out as a 5xx (Telegram would
   redeliver the same update again and again);
-- maps Telegram commands (/start, /help, /restart, /forget) to intents and refuses other "/..." text
-  instead of letting users type intents;
+- maps Telegram commands (/start, /summary, /restart, /forget, /mydata, /privacy, /help) to
+  intents and refuses other "/..." text instead of letting users type intents;
 - sends buttons as an inline keyboard whose callback data fits Telegram's 64 bytes (longer
   payloads get a short code), and answers every callback query;
-- renders the assessment payload as plain text, route first, and splits long texts at
-  paragraph or line boundaries to fit Telegram's 4096-character limit;
+- renders the conclusion's card as one plain-text message with its buttons, the summary as
+  text and a PDF, an export as text and a JSON document, the privacy notice with its buttons,
+  and splits long texts at paragraph or line boundaries to fit Telegram's 4096-character limit;
+- limits how fast one chat may send (bot.channels.guard): one "slow down" reply, then silence;
 - replies briefly to things it cannot read (stickers, photos, voice, edits) and ignores the rest
   (channel posts, membership updates).
 

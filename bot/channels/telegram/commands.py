@@ -27,11 +27,15 @@ COMMANDS: Dict[str, str] = {
     "help": "/ask_capabilities",
     "restart": START_OVER_PAYLOAD,
     "summary": "/request_summary",  # a summary to keep: text and a PDF (bot.summary)
-    "forget": "/delete_my_data",  # erases the conversation (bot.stores.ForgetfulSQLTrackerStore)
+    # Privacy controls (issue #21, bot/privacy): erase (the assistant asks to confirm first),
+    # export (the text and a my-data.json document), the notice again.
+    "forget": "/delete_my_data",
+    "mydata": "/export_my_data",
+    "privacy": "/privacy_info",
 }
 
 #: The commands in Telegram's menu (setMyCommands), in this order; descriptions in bot/texts.yml.
-MENU_ORDER = ("start", "summary", "restart", "help", "forget")
+MENU_ORDER = ("start", "summary", "restart", "forget", "mydata", "privacy", "help")
 
 
 def command_menu() -> List[Dict[str, str]]:

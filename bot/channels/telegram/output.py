@@ -4,8 +4,10 @@ A message whose `custom` is one of the assistant's structured payloads is sent a
 - {"card": ...} (the conclusion): the card rendered as one text with the buttons as its
   keyboard; the message's plain `text`, the same card for text-only clients, is not sent again;
 - {"summary": ...}: the text, then the summary as a PDF document (when bot.summary can make one);
-- {"export": ...}: the text, then the data as a JSON document;
-- {"privacy": ...}: the notice's text with its buttons.
+- {"export": ...}: the text, then the data as a JSON document.
+Anything else, the privacy notice ({"privacy": ...}) included, is its text with its buttons; a
+custom payload Telegram has no form for is left out (the privacy controls are in the command
+menu: /forget, /mydata, /privacy).
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from rasa.core.channels.channel import OutputChannel
 
 from bot.channels.telegram.api import BotApi
 from bot.channels.telegram.callbacks import CallbackCodec
-from bot.channels.telegram.rendering import card_buttons, inline_keyboard, privacy_buttons, render_card
+from bot.channels.telegram.rendering import card_buttons, inline_keyboard, render_card
 from bot.channels.telegram.splitting import split_message
 
 logger = logging.getLogger(__name__)
@@ -72,10 +74,6 @@ class TelegramOutput(OutputChannel):
                 card = custom["card"]
                 keyboard = inline_keyboard(card_buttons(message.get("buttons")), self.codec)
                 await self._send(recipient_id, render_card(card), keyboard)
-                return
-            if isinstance(custom.get("privacy"), dict):
-                keyboard = inline_keyboard(privacy_buttons(message.get("buttons"), custom["privacy"]), self.codec)
-                await self._send(recipient_id, str(message.get("text") or ""), keyboard)
                 return
             if isinstance(custom.get("summary"), dict):
                 await self._send_with_buttons(recipient_id, message)

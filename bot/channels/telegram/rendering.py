@@ -101,11 +101,3 @@ def render_card(card: Mapping[str, Any]) -> str:
 def card_buttons(message_buttons: Any) -> List[Dict[str, Any]]:
     """The conclusion's buttons are the message's own (none on an emergency: the server decides)."""
     return [b for b in message_buttons if isinstance(b, dict)] if isinstance(message_buttons, list) else []
-
-
-def privacy_buttons(message_buttons: Any, privacy: Mapping[str, Any]) -> List[Dict[str, Any]]:
-    """The privacy notice's buttons: the message's own, or else the notice's `controls`."""
-    if isinstance(message_buttons, list) and message_buttons:
-        return [b for b in message_buttons if isinstance(b, dict)]
-    controls = privacy.get("controls") if isinstance(privacy.get("controls"), list) else []
-    return [{"title": c.get("title"), "payload": c.get("payload")} for c in controls if isinstance(c, dict)]

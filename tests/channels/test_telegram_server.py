@@ -15,7 +15,6 @@ from typing import Any, Dict, List, Optional
 import requests
 from pypdf import PdfReader
 
-from bot.channels import telegram as tg
 from bot.engine import MAX_QUESTIONS
 from bot.knowledge import load_knowledge
 from bot.texts import say as text_for
@@ -88,7 +87,8 @@ def test_the_webhook_is_set_with_the_secret_at_start(telegram_stack):
     assert all(c.token == TOKEN for c in api.calls)
 
 
-def interview_to_conclusion(ts: TelegramStack, chat: int, opening: str = "my legs shake at night") -> List[Dict[str, Any]]:
+def interview_to_conclusion(ts: TelegramStack, chat: int,
+                            opening: str = "my legs shake at night") -> List[Dict[str, Any]]:
     """Answers "No" to every question; returns the messages of the turn that concluded."""
     replies = say(ts, chat, opening)
     for _ in range(MAX_QUESTIONS + 2):

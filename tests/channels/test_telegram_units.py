@@ -627,7 +627,8 @@ PRIVACY = {"storage": "ask", "retention_days": 30, "operator": "Example Clinic",
            "controls": [{"id": "forget", "title": "Delete my data", "payload": "/delete_my_data"},
                         {"id": "export", "title": "Send me my data", "payload": "/export_my_data"},
                         {"id": "notice", "title": "Privacy notice", "payload": "/privacy_info"}]}
-CONSENT = [{"title": "OK, keep it", "payload": "/privacy_accept"}, {"title": "Don't keep it", "payload": "/privacy_decline"}]
+CONSENT = [{"title": "OK, keep it", "payload": "/privacy_accept"},
+           {"title": "Don't keep it", "payload": "/privacy_decline"}]
 
 
 def keyboard_of(message: dict) -> List[tuple]:
@@ -670,7 +671,8 @@ async def test_a_notice_without_buttons_is_its_text_alone(fake_bot_api):
 
 async def test_forget_passes_on_the_assistants_confirmation_question_with_its_buttons(fake_bot_api):
     channel = channel_for(fake_bot_api)
-    confirm = [{"title": "Yes, erase it", "payload": "/confirm_delete"}, {"title": "No, keep it", "payload": "/cancel_delete"}]
+    confirm = [{"title": "Yes, erase it", "payload": "/confirm_delete"},
+               {"title": "No, keep it", "payload": "/cancel_delete"}]
     rasa = FakeRasa(replies=lambda text: [{"text": "Erase this conversation (3 messages)?", "buttons": confirm}]
                     if text == "/delete_my_data" else [{"text": "Erased."}])
     await handle(channel, Updates.text(43, "/forget"), rasa)

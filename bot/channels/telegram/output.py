@@ -87,8 +87,8 @@ class TelegramOutput(OutputChannel):
         await super().send_response(recipient_id, message)
 
     async def _send_with_buttons(self, recipient_id: Text, message: Mapping[str, Any]) -> None:
-        buttons = message.get("buttons") if isinstance(message.get("buttons"), list) else []
-        await self._send(recipient_id, str(message.get("text") or ""), inline_keyboard(buttons, self.codec))
+        await self._send(recipient_id, str(message.get("text") or ""),
+                         inline_keyboard(card_buttons(message.get("buttons")), self.codec))
 
     async def _send_summary_pdf(self, recipient_id: Text, summary: Mapping[str, Any]) -> None:
         render = summary_pdf_renderer()

@@ -77,7 +77,7 @@ def render_card(card: Mapping[str, Any]) -> str:
     (inferred, causes); the server sends them empty there anyway. Odd or missing fields are
     left out; this never raises.
     """
-    headings = card.get("headings") if isinstance(card.get("headings"), dict) else {}
+    headings: Mapping[str, Any] = card["headings"] if isinstance(card.get("headings"), dict) else {}
     emergency = card.get("level") == EMERGENCY
 
     def section(key: str, lines: List[str]) -> str:
@@ -90,7 +90,7 @@ def render_card(card: Mapping[str, Any]) -> str:
         section("why", _bullets(card.get("why"))),
     ]
     if not emergency:
-        causes = card.get("causes") if isinstance(card.get("causes"), list) else []
+        causes: List[Any] = card["causes"] if isinstance(card.get("causes"), list) else []
         parts += [section("inferred", _bullets(card.get("inferred"))),
                   section("causes", [_cause_line(c) for c in causes])]
     parts += [section("see_doctor_if", _bullets(card.get("see_doctor_if"))),
@@ -99,5 +99,5 @@ def render_card(card: Mapping[str, Any]) -> str:
 
 
 def card_buttons(message_buttons: Any) -> List[Dict[str, Any]]:
-    """The conclusion's buttons are the message's own (none on an emergency: the server decides)."""
+    """A message's buttons, the usable ones (a conclusion's are the server's: none on an emergency)."""
     return [b for b in message_buttons if isinstance(b, dict)] if isinstance(message_buttons, list) else []

@@ -66,9 +66,9 @@ def parse_update(body: bytes | str) -> Incoming:
         raise MalformedUpdate("body is not JSON") from None
     if not isinstance(data, dict):
         raise MalformedUpdate("update is not an object")
-    update_id = data.get("update_id")
-    if not _int(update_id):
+    if not _int(data.get("update_id")):
         raise MalformedUpdate("update_id is missing or not an integer")
+    update_id: int = data["update_id"]
 
     if "message" in data:
         message = data["message"]

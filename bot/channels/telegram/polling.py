@@ -187,6 +187,13 @@ class Poller:
             logger.info("could not confirm the last updates: %s", error)
 
 
+def _poll_timeout(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 50:
+        raise argparse.ArgumentTypeError("must be 1 to 50 seconds")
+    return value
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bot.channels.telegram.polling",
@@ -194,8 +201,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     )
     parser.add_argument("--rasa-url", default=None,
                         help="the Rasa server (default $RASA_URL or http://127.0.0.1:5005)")
-    parser.add_argument("--poll-timeout", type=int, default=25,
-                        help="seconds Telegram holds each getUpdates open (default 25)")
+    parser.add_argument("--poll-timeout", type=_poll_timeout, default=25, metavar="SECONDS",
+                        help="seconds Telegram holds each getUpdates open (default 25); at least 1, "
+                             "or an early empty answer could not be told from a normal one")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,

@@ -50,7 +50,7 @@ Input checks (all channels)
 - Lone surrogates become U+FFFD and control characters (NUL...) become spaces: spaCy cannot
   encode the former, and neither belongs in the tracker store.
 - An empty or blank message gets ``EMPTY_REPLY``, and one over ``MAX_MESSAGE_CHARS`` (default
-  2000, env ``MAX_MESSAGE_CHARS``) gets ``TOO_LONG_REPLY``, without reaching the model (a 100 KB
+  4096, env ``MAX_MESSAGE_CHARS``) gets ``TOO_LONG_REPLY``, without reaching the model (a 100 KB
   message otherwise holds the event loop for seconds) or the tracker store.
 - Typed commands: ``/forget`` is the ``delete_my_data`` intent (``/delete_my_data``), as on
   Telegram. Any other ``/something`` that is not a well-formed ``/intent`` or
@@ -90,7 +90,7 @@ TOO_LONG_REPLY = (
 )
 
 MAX_MESSAGE_CHARS_ENV = "MAX_MESSAGE_CHARS"
-DEFAULT_MAX_MESSAGE_CHARS = 2000
+DEFAULT_MAX_MESSAGE_CHARS = 4096  # Telegram lets a person send 4,096 characters; accept them all
 ACTION_CONCURRENCY_ENV = "ACTION_SERVER_CONCURRENCY"
 DEFAULT_ACTION_CONCURRENCY = 32
 ACTION_RETRY_DELAY_S = 0.25

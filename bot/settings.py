@@ -14,7 +14,8 @@ from pydantic import BaseSettings, Field, SecretStr
 
 class Settings(BaseSettings):
     # Input limits and the action server (bot/resilience.py)
-    max_message_chars: int = Field(2000, env="MAX_MESSAGE_CHARS", ge=1)
+    # 4096: what Telegram lets a person send in one message (and far below what slows the model).
+    max_message_chars: int = Field(4096, env="MAX_MESSAGE_CHARS", ge=1)
     action_server_concurrency: int = Field(32, env="ACTION_SERVER_CONCURRENCY", ge=1)
     # How long conversations are kept (bot/retention.py); shown in the privacy notice.
     retention_days: int = Field(30, env="RETENTION_DAYS", ge=0)
@@ -40,7 +41,7 @@ class Settings(BaseSettings):
     telegram_api_base: str = Field("https://api.telegram.org", env="TELEGRAM_API_BASE")
     # Signs the summary download links (bot/summary.py); empty = a key file under var/ (one host).
     summary_signing_key: SecretStr = Field(SecretStr(""), env="SUMMARY_SIGNING_KEY")
-    # The Telegram poller's Rasa server (bot/channels/telegram_polling.py)
+    # The Telegram poller's Rasa server (bot/channels/telegram/polling.py)
     rasa_url: str = Field("http://127.0.0.1:5005", env="RASA_URL")
 
     class Config:

@@ -57,7 +57,7 @@ Negation (cues in ``negation:`` of lexicon.yml, matched on lemmas)
 A feature mentioned twice is reported once; if the message contradicts
 itself, the last mention wins ("no tingling... actually there is tingling").
 
-Limits: only the first ``max_chars`` (2,000) characters are analysed; empty,
+Limits: only the first ``max_chars`` (4,096) characters are analysed; empty,
 whitespace-only, emoji-only or non-English text simply gives no mentions.
 """
 from __future__ import annotations

@@ -22,7 +22,7 @@ extractors are kept):
 Not trainable: the matchers are built from the knowledge base once per
 process (``bot.nlu.extraction.get_extractor``), not per message. Messages
 whose text is empty, starts with "/" (an intent payload from a button) or has
-no recognisable phrase are passed through unchanged. Only the first 2,000
+no recognisable phrase are passed through unchanged. Only the first 4,096
 characters of a message are analysed (see bot/nlu/lexicon.yml).
 """
 from __future__ import annotations

@@ -11,7 +11,7 @@
 #
 # Rasa's HTTP API stays off (as with `make run`): no token ever goes on a command line here.
 set -euo pipefail
-cd /app
+cd "$(dirname "$0")/../.."   # /app in the image
 . scripts/env.sh
 
 # endpoints.prod.yml names every one of these, and Rasa refuses to start when one is unset (an
@@ -34,9 +34,9 @@ RETENTION_MARK=${RETENTION_MARK:-/tmp/retention.ok}
 
 retention_once() {
   if [ "$RETENTION_DAYS" -gt 0 ]; then
-    python -m bot.retention --endpoints "$ENDPOINTS" --days "$RETENTION_DAYS"
+    .venv/bin/python -m bot.retention --endpoints "$ENDPOINTS" --days "$RETENTION_DAYS"
   else   # 0: keep everything; still connect (and create the tables) so a broken database shows
-    python -m bot.retention --endpoints "$ENDPOINTS" --check
+    .venv/bin/python -m bot.retention --endpoints "$ENDPOINTS" --check
   fi
 }
 

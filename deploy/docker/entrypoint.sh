@@ -52,8 +52,10 @@ case "${1:-rasa}" in
     interval=${RETENTION_INTERVAL_S:-86400}
     trap 'exit 0' TERM INT
     while true; do
-      if retention_once; then touch "$RETENTION_MARK"; else echo "retention: failed, next try in ${interval}s" >&2; fi
-      sleep "$interval" & wait $!
+      pause=$interval
+      # A failed run (the database not reachable yet...) is tried again in a minute.
+      if retention_once; then touch "$RETENTION_MARK"; else pause=60; echo "retention: failed, next try in ${pause}s" >&2; fi
+      sleep "$pause" & wait $!
     done ;;
   *)
     exec "$@" ;;

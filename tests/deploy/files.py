@@ -3,10 +3,9 @@ Kubernetes manifests listed in deploy/k8s/kustomization.yaml, and the compose ng
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import yaml
 
@@ -151,6 +150,3 @@ def nginx_blocks(text: str, keyword: str) -> Dict[str, str]:
         blocks[match.group(1)] = text[match.end():index - 1]
     return blocks
 
-
-def shell_words(command: str) -> Iterator[str]:
-    yield from shlex.split(command)

@@ -45,7 +45,8 @@ def test_the_images_install_the_lock_files_of_make_run_with_its_pip():
     deps = STAGES["deps"]
     assert any("requirements.txt" in c and "constraints.txt" in c for c in deps.all("COPY"))
     install = " ".join(deps.all("RUN"))
-    assert re.search(r"pip install -r requirements\.txt -c constraints\.txt", install), install
+    assert "sed '/^# tests/,$d' requirements.txt > requirements.serve.txt" in install, install
+    assert re.search(r"pip install -r requirements\.serve\.txt -c constraints\.txt", install), install
     setup_pip = re.search(r'"pip==([\d.]+)"', (ROOT / "scripts" / "setup.sh").read_text()).group(1)
     image_pip = re.search(r'"pip==([\d.]+)"', install).group(1)
     assert image_pip == setup_pip, "the image and scripts/setup.sh must install with the same pip"
@@ -54,6 +55,22 @@ def test_the_images_install_the_lock_files_of_make_run_with_its_pip():
     for target in (*IMAGES, "model"):
         chain = [stage.name for stage in stage_chain(STAGES, target)]
         assert "deps" in chain or "app" in chain, (target, chain)
+
+
+def test_what_the_images_leave_out_of_requirements_is_only_test_tools():
+    # The images install requirements.txt above its "# tests" line; the code they serve must not
+    # import anything below it.
+    text = (ROOT / "requirements.txt").read_text(encoding="utf-8")
+    assert "\n# tests\n" in text, "requirements.txt lost its '# tests' section: the Dockerfile relies on it"
+    serving, tests = text.split("\n# tests\n")
+    assert re.search(r"^rasa==", serving, re.MULTILINE) and re.search(r"^rasa-sdk==", serving, re.MULTILINE)
+    left_out = [re.split(r"[=<>\s]", line)[0].lower().replace("-", "_")
+                for line in tests.splitlines() if line.strip() and not line.startswith("#")]
+    assert "pytest" in left_out
+    imported = set()
+    for source in [*(ROOT / "bot").rglob("*.py"), *(ROOT / "actions").rglob("*.py")]:
+        imported |= set(re.findall(r"^\s*(?:from|import) (\w+)", source.read_text(encoding="utf-8"), re.MULTILINE))
+    assert not imported & set(left_out), imported & set(left_out)
 
 
 def test_the_model_is_trained_at_build_time_by_the_script_of_make_model():

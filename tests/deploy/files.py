@@ -140,13 +140,14 @@ def endpoint_variables() -> set:
 
 
 def nginx_blocks(text: str, keyword: str) -> Dict[str, str]:
-    """`keyword NAME { body }` blocks (upstream, location, map) of an nginx config, by NAME."""
+    """`keyword NAME { body }` blocks (upstream, location, map, server) of an nginx config, by NAME
+    ("" for a block without one)."""
     blocks = {}
-    for match in re.finditer(rf"^\s*{keyword}\s+(.+?)\s*\{{", text, re.MULTILINE):
+    for match in re.finditer(rf"^\s*{keyword}(?:\s+([^{{;]+?))?\s*\{{", text, re.MULTILINE):
         depth, index = 1, match.end()
         while depth:
             depth += {"{": 1, "}": -1}.get(text[index], 0)
             index += 1
-        blocks[match.group(1)] = text[match.end():index - 1]
+        blocks[match.group(1) or ""] = text[match.end():index - 1]
     return blocks
 

@@ -87,24 +87,39 @@ def test_images_not_built_here_are_pinned_to_a_version():
             assert re.match(r"\d+\.\d+", tag), f"{name}: {service['image']} (a version, not latest)"
 
 
-def test_rest_is_balanced_without_stickiness_and_socketio_sticks_to_a_cookie():
+def test_rest_is_balanced_without_stickiness_and_socketio_sticks_to_the_widgets_key():
     upstreams = nginx_blocks(NGINX, "upstream")
     locations = nginx_blocks(NGINX, "location")
     rest = re.search(r"proxy_pass http://(\w+);", locations["/"]).group(1)
+    assert re.search(rf"proxy_pass http://{rest};", locations["= /webhooks/rest/webhook"])
     socketio = re.search(r"proxy_pass http://(\w+);", locations["/socket.io/"]).group(1)
     assert rest != socketio
     assert not re.search(r"\b(ip_hash|hash|sticky)\b", upstreams[rest]), upstreams[rest]
     assert "least_conn" in upstreams[rest]
     key = re.search(r"hash \$(\w+) consistent;", upstreams[socketio]).group(1)
-    maps = nginx_blocks(NGINX, "map")
-    cookie_map = maps[f"$cookie_legtriage_route ${key}"]
-    assert "$request_id" in cookie_map, "a request without the cookie must not be placed by its address"
-    assert f"legtriage_route=${key};" in locations["/socket.io/"]
+    # The widget's per-page `lb` value (bot/web/widget.js), sent with the handshake too.
+    assert "default $arg_lb;" in nginx_blocks(NGINX, "map")[f"$arg_lb ${key}"]
 
 
-def test_no_replica_answers_with_the_assistants_own_json_words():
-    unavailable = nginx_blocks(NGINX, "location")["@unavailable"]
-    assert re.search(r"error_page 502 503 504 = @unavailable;", NGINX)
+def test_every_proxied_location_forwards_the_host_the_widget_checks_origins_against():
+    # nginx drops every inherited proxy_set_header in a location that sets one of its own.
+    server = nginx_blocks(NGINX, "server")
+    assert server, "no server block"
+    body = next(iter(server.values()))
+    for header in ("Host $http_host", "X-Forwarded-Host $http_host", "Upgrade $http_upgrade"):
+        assert f"proxy_set_header {header};" in body
+    for name, location in nginx_blocks(NGINX, "location").items():
+        if "proxy_pass" in location:
+            assert "proxy_set_header" not in location, f"location {name} loses the server's headers"
+
+
+@pytest.mark.parametrize("location,shape", [("@unavailable_rest", list), ("@unavailable", dict)])
+def test_no_replica_answers_with_the_assistants_own_json_words(location, shape):
+    unavailable = nginx_blocks(NGINX, "location")[location]
     assert "default_type application/json;" in unavailable
     body = re.search(r"return 503 '(.*)';", unavailable).group(1).replace("\\'", "'")
-    assert json.loads(body)[0]["text"] == say("service.trouble")
+    answer = json.loads(body.replace("$rest_sender", "a-sender"))
+    assert isinstance(answer, shape)
+    text = answer[0]["text"] if shape is list else answer["message"]
+    assert text == say("service.trouble")
+    assert re.search(r"error_page 502 503 504 = @unavailable_rest;", nginx_blocks(NGINX, "location")["= /webhooks/rest/webhook"])

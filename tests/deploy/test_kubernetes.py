@@ -110,22 +110,26 @@ def test_services_select_their_deployments_pods_and_ports():
         assert {port["targetPort"] for port in service["spec"]["ports"]} <= port_names
 
 
-def test_only_the_socketio_path_is_sticky():
+STICKY = ("nginx.ingress.kubernetes.io/affinity", "nginx.ingress.kubernetes.io/upstream-hash-by")
+
+
+def test_only_the_socketio_path_is_sticky_and_on_the_widgets_key():
     sticky, plain = [], []
     for ingress in of_kind("Ingress"):
         paths = [p["path"] for rule in ingress["spec"]["rules"] for p in rule["http"]["paths"]]
         annotations = ingress["metadata"].get("annotations", {})
-        (sticky if annotations.get("nginx.ingress.kubernetes.io/affinity") == "cookie" else plain).append(paths)
-        assert not any("upstream-hash-by" in key for key in annotations), "no stickiness by client address"
-    assert sticky == [["/socket.io"]]
-    assert plain and "/" in plain[0]
+        (sticky if any(key in annotations for key in STICKY) else plain).append((paths, annotations))
+    assert [paths for paths, _ in sticky] == [["/socket.io"]]
+    # The widget's per-page `lb` value (bot/web/widget.js), never the client's address.
+    assert sticky[0][1]["nginx.ingress.kubernetes.io/upstream-hash-by"] == "$arg_lb"
+    assert plain and all("/" in paths for paths, _ in plain)
 
 
 def test_every_ingress_path_reaches_the_rasa_service_port():
     service = next(item for item in of_kind("Service") if item["metadata"]["name"] == "leg-triage-rasa")
     port_names = {port["name"] for port in service["spec"]["ports"]}
     for ingress in of_kind("Ingress"):
-        assert ingress["spec"]["tls"], "the widget's cross-site cookie needs HTTPS"
+        assert ingress["spec"]["tls"], "an HTTPS page can embed the widget only from an HTTPS server"
         for rule in ingress["spec"]["rules"]:
             for path in rule["http"]["paths"]:
                 backend = path["backend"]["service"]

@@ -57,10 +57,8 @@ Input checks (all channels)
   ``/intent{"entity": "value"}`` of the domain is read as plain text without its slash: Rasa
   would otherwise log the whole line in a warning ("Failed to parse arguments in line ...").
 
-``install()`` applies the three patches once per process. ``bot.channels.rest.RestInput`` (the
-REST channel of credentials.yml and credentials.telegram.yml, always on) calls it when Rasa
-builds the channels, before the model is loaded: every server with that channel has them, for
-all its channels, however it is started (``make run``, scripts/scale_out.sh, ``.venv/bin/rasa``).
+The wrappers are installed into Rasa by ``bot.rasa_patches`` (``friendly_failures``), at start-up
+by bot/rasa_cli.py, whatever channels credentials.yml lists.
 """
 from __future__ import annotations
 
@@ -106,7 +104,6 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _INTENT_PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z0-9_]+)(?P<entities>\{.*\})?$", re.DOTALL)
 _COMMAND_NAME = re.compile(r"^/+(?P<name>[^\s{@/]*)")
 
-_installed = False
 
 
 def max_message_chars() -> int:
@@ -188,7 +185,8 @@ async def _tell(message: Any, text: Text) -> None:
         logger.warning("Could not send a reply to the user (%s).", type(error).__name__)
 
 
-def _guard_handle_message(original: Callable) -> Callable:
+def guard_handle_message(original: Callable) -> Callable:
+    """Agent.handle_message with the input checks and the friendly reply on failure."""
     @functools.wraps(original)
     async def handle_message(self: Any, message: Any) -> Optional[List[Dict[Text, Any]]]:
         try:
@@ -278,7 +276,8 @@ def is_connection_failure(error: BaseException) -> bool:
     return False
 
 
-def _guard_remote_action_run(original: Callable) -> Callable:
+def guard_remote_action_run(original: Callable) -> Callable:
+    """RemoteAction.run bounded, retried once on a failed connection, friendly on failure."""
     @functools.wraps(original)
     async def run(self: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> List[Any]:
         from rasa.core.actions.action import ActionExecutionRejection
@@ -327,19 +326,7 @@ create_fail_fast_tracker_store.__leg_triage_guard__ = True  # type: ignore[attr-
 
 
 def install() -> None:
-    """Wraps Agent.handle_message and RemoteAction.run, and makes the tracker store fail fast
-    (once per process)."""
-    global _installed
-    if _installed:
-        return
-    from rasa.core.actions.action import RemoteAction
-    from rasa.core.agent import Agent
+    """Installs every patch to Rasa (bot.rasa_patches.install: this module's and the others)."""
+    from bot import rasa_patches
 
-    if not getattr(Agent.handle_message, "__leg_triage_guard__", False):
-        Agent.handle_message = _guard_handle_message(Agent.handle_message)  # type: ignore[assignment]
-    if not getattr(Agent._create_tracker_store, "__leg_triage_guard__", False):
-        Agent._create_tracker_store = staticmethod(create_fail_fast_tracker_store)  # type: ignore[assignment]
-    if not getattr(RemoteAction.run, "__leg_triage_guard__", False):
-        RemoteAction.run = _guard_remote_action_run(RemoteAction.run)  # type: ignore[assignment]
-    _installed = True
-    logger.debug("Friendly failure replies and input checks installed.")
+    rasa_patches.install()

@@ -12,9 +12,9 @@ in Rasa 3.6.21, and why:
 - An error while handling the message is logged **without the message text** (Rasa's channel
   logs the text at ERROR level) and the user gets ``bot.resilience.TROUBLE_REPLY`` instead of an
   empty list.
-- Building the channel installs ``bot.resilience`` (friendly replies when the action server, the
-  tracker store or the lock store fails; empty, oversized and control-character input answered
-  politely; typed ``/forget``) for every channel of the server.
+- The friendly replies when the action server, the tracker store or the lock store fails (and
+  the polite answers to empty, oversized and control-character input) are not this channel's
+  doing: ``bot.rasa_patches`` installs them for every channel at start-up (bot/rasa_cli.py).
 
 ``?stream=true`` works as in Rasa.
 """
@@ -79,10 +79,6 @@ class RestInput(RasaRestInput):
     @classmethod
     def name(cls) -> Text:
         return "rest"
-
-    def __init__(self) -> None:
-        super().__init__()
-        resilience.install()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"leg_rest_webhook_{type(self).__name__}", __name__)

@@ -71,21 +71,14 @@ import re
 import weakref
 from typing import Any, Callable, Dict, List, Optional, Text
 
+from bot.texts import say
+
 logger = logging.getLogger(__name__)
 
-TROUBLE_REPLY = (
-    "Sorry, I'm having trouble on my side right now. Please try again in a moment. "
-    "If you think this is an emergency, don't wait: call your local emergency number now."
-)
-EMPTY_REPLY = (
-    "I didn't get any text. Tell me in a few words what your legs are doing, "
-    "for example: \"my legs twitch at night\"."
-)
-TOO_LONG_REPLY = (
-    "That message is too long for me to read (more than {limit} characters). Could you describe "
-    "what your legs are doing in a few sentences? If you think this is an emergency, call your "
-    "local emergency number now."
-)
+#: The words are in bot/texts.yml (section ``service``).
+TROUBLE_REPLY = say("service.trouble")
+EMPTY_REPLY = say("service.empty")
+TOO_LONG_REPLY = say("service.too_long")  # {limit}: the most characters a message may have
 
 MAX_MESSAGE_CHARS_ENV = "MAX_MESSAGE_CHARS"
 DEFAULT_MAX_MESSAGE_CHARS = 2000
@@ -168,7 +161,7 @@ def prepare_text(text: Any, domain: Any = None) -> Text:
         raise InputRefused(EMPTY_REPLY)
     limit = max_message_chars()
     if len(cleaned) > limit:
-        raise InputRefused(TOO_LONG_REPLY.format(limit=limit))
+        raise InputRefused(say("service.too_long", limit=limit))
     cleaned = rewrite_command(cleaned, domain)
     if not cleaned:
         raise InputRefused(EMPTY_REPLY)

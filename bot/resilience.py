@@ -50,7 +50,7 @@ Input checks (all channels)
 - Lone surrogates become U+FFFD and control characters (NUL...) become spaces: spaCy cannot
   encode the former, and neither belongs in the tracker store.
 - An empty or blank message gets ``EMPTY_REPLY``, and one over ``MAX_MESSAGE_CHARS`` (default
-  2000, env ``MAX_MESSAGE_CHARS``) gets ``TOO_LONG_REPLY``, without reaching the model (a 100 KB
+  2000, env ``MAX_MESSAGE_CHARS``, read through bot/settings.py) gets ``TOO_LONG_REPLY``, without reaching the model (a 100 KB
   message otherwise holds the event loop for seconds) or the tracker store.
 - Typed commands: ``/forget`` is the ``delete_my_data`` intent (``/delete_my_data``), as on
   Telegram. Any other ``/something`` that is not a well-formed ``/intent`` or
@@ -66,11 +66,13 @@ import asyncio
 import functools
 import json
 import logging
-import os
 import re
 import weakref
 from typing import Any, Callable, Dict, List, Optional, Text
 
+from pydantic import ValidationError
+
+from bot.settings import Settings, setting
 from bot.texts import say
 
 logger = logging.getLogger(__name__)
@@ -80,10 +82,6 @@ TROUBLE_REPLY = say("service.trouble")
 EMPTY_REPLY = say("service.empty")
 TOO_LONG_REPLY = say("service.too_long")  # {limit}: the most characters a message may have
 
-MAX_MESSAGE_CHARS_ENV = "MAX_MESSAGE_CHARS"
-DEFAULT_MAX_MESSAGE_CHARS = 2000
-ACTION_CONCURRENCY_ENV = "ACTION_SERVER_CONCURRENCY"
-DEFAULT_ACTION_CONCURRENCY = 32
 ACTION_RETRY_DELAY_S = 0.25
 #: event loop -> its semaphore for the action server calls (Rasa runs one loop per process)
 _ACTION_SLOTS: "weakref.WeakKeyDictionary[Any, asyncio.Semaphore]" = weakref.WeakKeyDictionary()
@@ -98,13 +96,18 @@ _INTENT_PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z0-9_]+)(?P<entities>\{.*\})?$
 _COMMAND_NAME = re.compile(r"^/+(?P<name>[^\s{@/]*)")
 
 
+def _setting_or_default(name: str) -> Any:
+    """A setting read when it is used (so a changed environment applies to the next message); a
+    bad value falls back to the default with a warning rather than failing every message."""
+    try:
+        return setting(name)
+    except ValidationError as error:
+        logger.warning("%s; using the default.", " ".join(str(error).splitlines()[1:]))
+        return Settings.__fields__[name].get_default()
+
 
 def max_message_chars() -> int:
-    try:
-        value = int(os.environ.get(MAX_MESSAGE_CHARS_ENV, "") or DEFAULT_MAX_MESSAGE_CHARS)
-    except ValueError:
-        return DEFAULT_MAX_MESSAGE_CHARS
-    return value if value > 0 else DEFAULT_MAX_MESSAGE_CHARS
+    return int(_setting_or_default("max_message_chars"))
 
 
 def clean_text(text: Any) -> Text:
@@ -239,11 +242,7 @@ def friendly_failure_events(action_name: Text, error: BaseException) -> List[Any
 
 
 def action_concurrency() -> int:
-    try:
-        value = int(os.environ.get(ACTION_CONCURRENCY_ENV, "") or DEFAULT_ACTION_CONCURRENCY)
-    except ValueError:
-        return DEFAULT_ACTION_CONCURRENCY
-    return max(1, value)
+    return int(_setting_or_default("action_server_concurrency"))
 
 
 def _action_slots() -> asyncio.Semaphore:

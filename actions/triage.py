@@ -48,14 +48,14 @@ class ActionTriageTurn(Action):
             say(dispatcher, replies.started_over())
             return [AllSlotsReset()]
         events += state_events(outcome.state)
-        if kind == interview.EMERGENCY:
-            say(dispatcher, replies.emergency(outcome.assessment, kb))
-            return events + [SlotSet("assessment", outcome.assessment.to_payload())]
-        if kind == interview.CONCLUDE:
-            say(dispatcher, replies.conclusion(outcome.assessment, kb))
+        if kind in (interview.EMERGENCY, interview.CONCLUDE):
+            assert outcome.assessment is not None  # take_turn's contract for these two kinds
+            reply = replies.emergency if kind == interview.EMERGENCY else replies.conclusion
+            say(dispatcher, reply(outcome.assessment, kb))
             return events + [SlotSet("assessment", outcome.assessment.to_payload())]
         if kind == interview.ASK:
             question = outcome.question
+            assert question is not None  # take_turn's contract for ask
             if question.feature_id == interview.MEDICINE_QUESTION:
                 messages = replies.medicine_question(question.text)
             elif outcome.assessment is None:
@@ -68,10 +68,12 @@ class ActionTriageTurn(Action):
             say(dispatcher, messages)
             return events
         if kind == interview.REPHRASE:
-            if outcome.question.feature_id == interview.MEDICINE_QUESTION:
-                say(dispatcher, replies.medicine_question("Sorry, I didn't catch the name. " + outcome.question.text))
+            question = outcome.question
+            assert question is not None  # take_turn's contract for rephrase
+            if question.feature_id == interview.MEDICINE_QUESTION:
+                say(dispatcher, replies.medicine_question("Sorry, I didn't catch the name. " + question.text))
             else:
-                say(dispatcher, replies.rephrase_question(outcome.question))
+                say(dispatcher, replies.rephrase_question(question))
             return events
         if kind == interview.INVITE:
             say(dispatcher, replies.invite(outcome.variant))

@@ -10,7 +10,6 @@ import os
 from typing import Any, Mapping, Optional, Tuple
 
 from pydantic import BaseSettings, Field, SecretStr, ValidationError
-from pydantic.error_wrappers import ErrorWrapper
 
 
 class Settings(BaseSettings):
@@ -65,7 +64,8 @@ def _raw(name: str, env: Mapping[str, str]) -> Optional[str]:
     return None if raw is None or str(raw).strip() == "" else str(raw).strip()
 
 
-def _validated(name: str, raw: str) -> Tuple[Any, Optional[ErrorWrapper]]:
+def _validated(name: str, raw: str) -> Tuple[Any, Any]:
+    """The value and None, or None and pydantic's error for the variable (an ErrorWrapper)."""
     return Settings.__fields__[name].validate(raw, {}, loc=_env_name(name), cls=Settings)
 
 

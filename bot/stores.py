@@ -72,6 +72,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class ForgetfulSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore (SQLite by default, PostgreSQL in production) + erase on request."""
 
+    engine: sa.engine.Engine
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Rebuild Rasa's engine with two options:

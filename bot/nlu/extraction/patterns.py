@@ -159,7 +159,7 @@ def doc_from_words(nlp: Any, words: Sequence[Word]) -> Any:
 
     texts = [w.norm if w.norm.strip() else "\n" for w in words]
     doc = Doc(nlp.vocab, words=texts, spaces=[True] * len(texts))
-    for tok, word in zip(doc, words):
+    for tok, word in zip(doc, words, strict=True):
         tok.norm_ = word.norm
         tok.lemma_ = word.lemma
     return doc

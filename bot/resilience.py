@@ -50,8 +50,9 @@ Input checks (all channels)
 - Lone surrogates become U+FFFD and control characters (NUL...) become spaces: spaCy cannot
   encode the former, and neither belongs in the tracker store.
 - An empty or blank message gets ``EMPTY_REPLY``, and one over ``MAX_MESSAGE_CHARS`` (default
-  2000, env ``MAX_MESSAGE_CHARS``, read through bot/settings.py) gets ``TOO_LONG_REPLY``, without reaching the model (a 100 KB
-  message otherwise holds the event loop for seconds) or the tracker store.
+  2000, env ``MAX_MESSAGE_CHARS``, read through bot/settings.py) gets ``TOO_LONG_REPLY``,
+  without reaching the model (a 100 KB message otherwise holds the event loop for seconds) or
+  the tracker store.
 - Typed commands: ``/forget`` is the ``delete_my_data`` intent (``/delete_my_data``), as on
   Telegram. Any other ``/something`` that is not a well-formed ``/intent`` or
   ``/intent{"entity": "value"}`` of the domain is read as plain text without its slash: Rasa

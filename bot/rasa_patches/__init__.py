@@ -3,7 +3,9 @@
 ``install()`` is called once at start-up by ``bot/rasa_cli.py`` (how every ``rasa`` command of
 this project is started: scripts/env.sh's ``$RASA``), before Rasa builds its agent. It is also
 called when our NLU graph components are imported (Rasa imports them before it trains or loads a
-model), so a server started some other way still gets the patches; calling it again does nothing.
+model), so a server started some other way (``.venv/bin/rasa run``) still gets them, with one
+exception: Rasa builds its agent, and with it the tracker store, just before it loads the model,
+so there the tracker store keeps Rasa's silent in-memory fallback. Calling it again does nothing.
 
 The patches (each module says why):
 

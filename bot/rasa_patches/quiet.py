@@ -16,6 +16,8 @@ import os
 import warnings
 from typing import Any, Callable
 
+from bot.rasa_patches.classifier_quirks import silence_lookup_false_positive
+
 NOISY = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
 _MARK = "__leg_triage_quiet__"
 
@@ -35,6 +37,8 @@ def _then_silence(rasa_filter_warnings: Callable[..., None]) -> Callable[..., No
     def filter_warnings_then_silence(*args: Any, **kwargs: Any) -> None:
         rasa_filter_warnings(*args, **kwargs)
         ignore_noisy_categories()
+        # Rasa's filters come first now: ours must be added again after them to win
+        silence_lookup_false_positive()
 
     setattr(filter_warnings_then_silence, _MARK, True)
     return filter_warnings_then_silence

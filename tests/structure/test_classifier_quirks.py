@@ -50,3 +50,23 @@ def test_only_the_lookup_false_positive_is_silenced():
     assert [str(w.message) for w in caught] == [
         "You have defined training data consisting of lookup tables, but your NLU configuration "
         "does not include a featurizer"]
+
+
+def test_the_false_positive_stays_silenced_after_rasa_sets_its_warning_filters():
+    # Every rasa command configures its warnings (rasa.utils.common._filter_warnings) after
+    # bot/rasa_cli.py installed the patches; the silencing must survive that.
+    import logging
+
+    import rasa.utils.common
+
+    from bot import rasa_patches
+
+    rasa_patches.install()
+    rasa.utils.common._filter_warnings(logging.INFO)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.warn(UserWarning(
+            "You have defined training data consisting of lookup tables, but your NLU "
+            "configuration does not include any components that uses the features created from "
+            "the lookup table."))
+        warnings.warn(UserWarning("another warning"))
+    assert [str(w.message) for w in caught] == ["another warning"]

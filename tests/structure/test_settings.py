@@ -13,7 +13,7 @@ from bot.settings import setting, settings
 
 def test_defaults_without_any_variable():
     values = settings({})
-    assert values.max_message_chars == 2000
+    assert values.max_message_chars == 4096  # what Telegram lets a person send
     assert values.action_server_concurrency == 32
     assert values.retention_days == 30
     assert values.sender_messages_per_second == 2.0 and values.sender_burst == 10
@@ -56,7 +56,7 @@ def test_resilience_reads_its_limits_through_settings(monkeypatch):
     assert (resilience.max_message_chars(), resilience.action_concurrency()) == (40, 3)
     # a bad value keeps the assistant answering with the default limit, as before
     monkeypatch.setenv("MAX_MESSAGE_CHARS", "lots")
-    assert resilience.max_message_chars() == 2000
+    assert resilience.max_message_chars() == 4096
     assert resilience.prepare_text("x" * 1999) == "x" * 1999
 
 

@@ -8,7 +8,10 @@ from rasa_sdk.events import AllSlotsReset, EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.turn_support import say, state_events, state_of
+from actions.privacy import holdings_of, kept
 from bot import replies
+from bot.privacy import export
+from bot.texts import say as say_text
 from bot.interview.turn import CONFIRM_START_OVER, start_over_requested
 
 
@@ -29,16 +32,15 @@ class ActionStartOver(Action):
 
 
 class ActionDeleteMyData(Action):
-    """The store (bot.stores.ForgetfulSQLTrackerStore) erases the conversation when this runs."""
+    """Runs once the person confirmed (action_ask_delete_my_data asked): the store
+    (bot.privacy.store.ConsentingTrackerStore, a bot.stores.ForgetfulSQLTrackerStore) erases the
+    conversation when this action ran in the turn; this says what was erased."""
 
     def name(self) -> Text:
         return "action_delete_my_data"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        dispatcher.utter_message(
-            text=(
-                "Done: this conversation and everything you told me in it are being erased from "
-                "our records. If you write again, we start from scratch."
-            )
-        )
+        held = holdings_of(tracker)
+        key = "privacy.erased_stored" if kept(tracker) else "privacy.erased_not_stored"
+        dispatcher.utter_message(text=say_text(key, what=export.erased_what(held)))
         return [AllSlotsReset()]

@@ -29,7 +29,8 @@ def stack(tmp_path_factory):
         return
     # A deployment's crisis lines come from its environment (bot/safety/lines.py): this one is in the UK.
     running = Stack(workdir=tmp_path_factory.mktemp("stack"), model=latest_model(),
-                    extra_env={"CRISIS_COUNTRY": "GB"})
+                    # Conversations are kept without asking (bot/privacy; tests/privacy test the other defaults).
+                    extra_env={"CRISIS_COUNTRY": "GB", "PRIVACY_DEFAULT": "store"})
     try:
         running.start()
         yield running

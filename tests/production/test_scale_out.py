@@ -120,7 +120,8 @@ def test_delete_my_data_and_forget_erase_the_conversation_in_postgresql(scale_ou
         chat = Chat(lb)
         chat.say("my legs shake at night")
         assert eventually(lambda: len(user_events(scale_out, chat.sender)) == 1)
-        assert "erased" in texts(chat.say(farewell))
+        assert "erased" not in texts(chat.say(farewell))  # confirmed first
+        assert "erased" in texts(chat.say("/confirm_delete"))
         assert eventually(lambda: pg_events(scale_out.db_name, chat.sender) == [])
 
 

@@ -116,7 +116,7 @@ class Stack:
         path = self.workdir / "endpoints.yml"
         path.write_text(
             f'action_endpoint:\n  url: "http://127.0.0.1:{self.action_port}/webhook"\n'
-            f'tracker_store:\n  type: bot.stores.ForgetfulSQLTrackerStore\n  dialect: "sqlite"\n  db: "{self.tracker_db}"\n'
+            f'tracker_store:\n  type: bot.privacy.store.ConsentingTrackerStore\n  dialect: "sqlite"\n  db: "{self.tracker_db}"\n'
             + self.endpoints_extra
         )
         return path

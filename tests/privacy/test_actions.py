@@ -74,7 +74,8 @@ async def test_without_asking_the_greeting_says_what_happens_and_offers_no_choic
     greeting = (await run(ActionGreet(), make_tracker("hello", "greet")))[0][0]
     assert greeting["custom"]["privacy"]["storage"] == storage
     assert bool(greeting.get("buttons")) is buttons
-    assert ("is kept" in greeting["text"]) is (storage == "stored")
+    assert ("this conversation is kept" in greeting["text"]) is (storage == "stored")
+    assert ("nothing you tell me here is stored" in greeting["text"]) is (storage == "not_stored")
 
 
 async def test_a_description_first_gets_the_notice_before_the_first_question():

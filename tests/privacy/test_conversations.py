@@ -13,7 +13,8 @@ from tests.support.servers import ROOT, Stack, latest_model
 pytestmark = pytest.mark.server
 
 RLS = Patient("I get a creepy crawly feeling in my legs in bed and have to get up and walk",
-              has=frozenset({"urge_to_move", "worse_at_night", "relief_with_movement", "worse_at_rest"}))
+              has=frozenset({"urge_to_move", "crawling_sensation", "worse_at_night", "relieved_by_movement",
+                             "at_rest", "both_legs", "lasting_weeks"}))
 
 
 @pytest.fixture(scope="module")
@@ -97,8 +98,10 @@ def test_erase_needs_confirmation_and_says_what_was_erased(ask_stack):
     assert len(sqlite_user_texts(ask_stack.tracker_db, chat.sender)) == 4  # nothing erased yet
     kept = chat.press(asked, "No, keep it")
     assert "nothing is erased" in texts(kept).lower()
-    erased = chat.press(chat.say("/delete_my_data"), "Yes, erase it")
-    assert "erased your 6 message(s)" in texts(erased)
+    asked = chat.say("/delete_my_data")
+    stored = len(sqlite_user_texts(ask_stack.tracker_db, chat.sender))
+    erased = chat.press(asked, "Yes, erase it")
+    assert stored == 6 and "erased your 7 message(s)" in texts(erased)  # the 6 stored and "Yes, erase it"
     assert sqlite_user_texts(ask_stack.tracker_db, chat.sender) == []
     # The next message starts from scratch, with the notice again.
     assert privacy_in(chat.say("hello"))["storage"] == "ask"

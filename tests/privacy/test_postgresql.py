@@ -20,7 +20,8 @@ from tests.support.servers import ROOT, latest_model
 pytestmark = pytest.mark.server
 
 RLS = Patient("I get a creepy crawly feeling in my legs in bed and have to get up and walk",
-              has=frozenset({"urge_to_move", "worse_at_night", "relief_with_movement", "worse_at_rest"}))
+              has=frozenset({"urge_to_move", "crawling_sensation", "worse_at_night", "relieved_by_movement",
+                             "at_rest", "both_legs", "lasting_weeks"}))
 
 
 @pytest.fixture(scope="module")

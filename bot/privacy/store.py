@@ -22,7 +22,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Set, Text, Tuple
 
 from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -128,6 +128,7 @@ class ConsentingTrackerStore(ForgetfulSQLTrackerStore):
                                    ephemeral_redis_password or "")
         self.ephemeral = EphemeralTrackers(client, str(ephemeral_key_prefix or ""))
         self.privacy_default = settings().privacy_default
+        self._promoting: Set[str] = set()  # senders whose held conversation is being written
 
     def ttl_seconds(self) -> int:
         minutes = self.domain.session_config.session_expiration_time if self.domain else 0
@@ -140,7 +141,15 @@ class ConsentingTrackerStore(ForgetfulSQLTrackerStore):
             await super().save(tracker)  # erases what SQL holds
             return
         if is_kept(tracker.get_slot(CONSENT_SLOT), self.privacy_default):
-            await super().save(tracker)
+            # Just agreed: none of the held events is in SQL yet, but SQL may hold an earlier
+            # session, which would make the SQL store skip that many of them.
+            promoting = self.ephemeral.get(sender_id) is not None
+            if promoting:
+                self._promoting.add(sender_id)
+            try:
+                await super().save(tracker)
+            finally:
+                self._promoting.discard(sender_id)
             self.ephemeral.drop(sender_id)
             return
         if latest_turn_ran(tracker, DECLINE_ACTION):
@@ -148,6 +157,11 @@ class ConsentingTrackerStore(ForgetfulSQLTrackerStore):
             if erased:
                 logger.info("Consent withdrawn: erased a stored conversation (%d events).", erased)
         self.ephemeral.put(sender_id, current_session(list(tracker.events)), self.ttl_seconds())
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
+        if tracker.sender_id in self._promoting:
+            return iter(tracker.events)
+        return super()._additional_events(session, tracker)
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         return self._from_ephemeral(sender_id) or await super().retrieve(sender_id)

@@ -69,6 +69,19 @@ async def test_until_the_person_agrees_nothing_is_written_then_the_whole_convers
     assert store.ephemeral.get("alice") is None
 
 
+async def test_agreeing_again_in_a_later_session_writes_that_session_whole(tmp_path, monkeypatch):
+    store = make_store(tmp_path, monkeypatch, "ask")
+    agreed = turn("/privacy_accept", "privacy_accept", "action_privacy_accept", SlotSet("storage_consent", "granted"))
+    await store.save(tracker("ivy", opening("monday words") + agreed))
+    # Twelve hours later: a new session, consent not carried over, held until she agrees again.
+    later = opening("thursday words") + turn("more thursday words", "describe_symptoms", "action_triage_turn")
+    await store.save(tracker("ivy", later))
+    assert stored_user_texts(tmp_path, "ivy") == ["monday words", "/privacy_accept"]
+    await store.save(tracker("ivy", later + agreed))
+    assert stored_user_texts(tmp_path, "ivy") == ["monday words", "/privacy_accept", "thursday words",
+                                                  "more thursday words", "/privacy_accept"]
+
+
 async def test_declining_after_agreeing_erases_what_was_kept(tmp_path, monkeypatch):
     store = make_store(tmp_path, monkeypatch, "ask")
     events = opening() + turn("/privacy_accept", "privacy_accept", "action_privacy_accept",

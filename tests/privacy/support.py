@@ -1,12 +1,16 @@
-"""What the privacy conversation tests read: the SQLite store, the `privacy` payload, an interview."""
+"""What the privacy conversation tests share: a patient, the SQLite store's rows, the `privacy` payload."""
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
 from typing import Any, Dict, List
 
-from tests.support.chat import Chat, assessment_in
 from tests.support.patient import Patient
+
+#: Restless legs: answers yes to its features, no to everything else.
+RLS = Patient("I get a creepy crawly feeling in my legs in bed and have to get up and walk",
+              has=frozenset({"urge_to_move", "crawling_sensation", "worse_at_night", "relieved_by_movement",
+                             "at_rest", "both_legs", "lasting_weeks"}))
 
 
 def sqlite_user_texts(db: Path, sender: str) -> List[str]:
@@ -27,17 +31,3 @@ def privacy_in(replies: List[Dict[str, Any]]) -> Dict[str, Any]:
     found = [r["custom"]["privacy"] for r in replies if isinstance(r.get("custom"), dict) and "privacy" in r["custom"]]
     assert len(found) == 1, replies
     return found[0]
-
-
-def full_interview(chat: Chat, replies: List[Dict[str, Any]], patient: Patient) -> Dict[str, Any]:
-    """Answers as `patient` from these replies on until the assistant concludes."""
-    from tests.support.patient import MAX_TURNS, question_feature
-
-    for _ in range(MAX_TURNS):
-        found = assessment_in(replies)
-        if found is not None:
-            return found
-        feature = question_feature(replies)
-        assert feature is not None, f"neither a question nor a conclusion:\n{chat.dump()}"
-        replies = chat.say(patient.answer(feature))
-    raise AssertionError(f"no conclusion:\n{chat.dump()}")

@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.privacy.support import full_interview, privacy_in, sqlite_user_texts
+from tests.privacy.support import RLS, privacy_in, sqlite_user_texts
 from tests.support.chat import Chat, buttons_in, texts
-from tests.support.patient import Patient
 from tests.support.servers import ROOT, Stack, latest_model
 
 pytestmark = pytest.mark.server
 
-RLS = Patient("I get a creepy crawly feeling in my legs in bed and have to get up and walk",
-              has=frozenset({"urge_to_move", "crawling_sensation", "worse_at_night", "relieved_by_movement",
-                             "at_rest", "both_legs", "lasting_weeks"}))
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +50,7 @@ def test_declining_leaves_no_row_after_a_full_interview(ask_stack):
     chat.say("hello")
     declined = chat.say("/privacy_decline")
     assert privacy_in(declined)["storage"] == "not_stored"
-    assessment = full_interview(chat, chat.say(RLS.opening), RLS)
+    assessment = RLS.consult(chat)
     assert assessment["causes"][0]["id"] == "restless_legs_syndrome"
     # The conversation goes on (it is held in memory) but nothing reached the store.
     assert "restless legs" in texts(chat.say("why?")).lower()
@@ -68,7 +64,7 @@ def test_agreeing_mid_interview_keeps_the_whole_conversation_and_the_interview(a
     accepted = chat.press(first, "Yes, keep it")
     assert privacy_in(accepted)["storage"] == "stored"
     assert sqlite_user_texts(ask_stack.tracker_db, chat.sender) == [RLS.opening, "/privacy_accept"]
-    assessment = full_interview(chat, chat.say("yes"), RLS)  # the pending question is still pending
+    assessment = RLS.carry_on(chat, chat.say("yes"))  # the pending question is still pending
     assert assessment["causes"][0]["id"] == "restless_legs_syndrome"
     assert len(sqlite_user_texts(ask_stack.tracker_db, chat.sender)) >= 4
 

@@ -9,19 +9,15 @@ import uuid
 
 import pytest
 
-from tests.privacy.support import full_interview, privacy_in
+from tests.privacy.support import RLS, privacy_in
 from tests.production.support import (PROD_CREDENTIALS, REDIS_HOST, REDIS_PORT, REDIS_TEST_DB, ConfiguredStack,
                                       create_database, delete_redis_keys, drop_database, pg_events, prod_env,
                                       require_postgres, require_redis)
 from tests.support.chat import Chat
-from tests.support.patient import Patient
 from tests.support.servers import ROOT, latest_model
 
 pytestmark = pytest.mark.server
 
-RLS = Patient("I get a creepy crawly feeling in my legs in bed and have to get up and walk",
-              has=frozenset({"urge_to_move", "crawling_sensation", "worse_at_night", "relieved_by_movement",
-                             "at_rest", "both_legs", "lasting_weeks"}))
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +54,7 @@ def test_declining_leaves_no_row_in_postgresql_after_a_full_interview(prod_stack
     chat = Chat(prod_stack.url)
     assert privacy_in(chat.say("hello"))["storage"] == "ask"
     assert privacy_in(chat.say("/privacy_decline"))["storage"] == "not_stored"
-    assessment = full_interview(chat, chat.say(RLS.opening), RLS)
+    assessment = RLS.consult(chat)
     assert assessment["causes"][0]["id"] == "restless_legs_syndrome"
     assert pg_events(prod_stack.db_name, chat.sender) == []
     assert redis_ttl(prod_stack.redis_prefix, chat.sender) > 0  # held in Redis, and it expires

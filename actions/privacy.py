@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.knowledge import load_knowledge
 from bot.privacy import (CONSENT_SLOT, DECLINED, EPHEMERAL, GRANTED, NOTICE_SHOWN_SLOT, STORAGE_NOT_STORED,
-                         STORAGE_STORED, is_kept, storage_state)
+                         STORAGE_STORED, WELCOMED_SLOT, is_kept, storage_state)
 from bot.privacy import export, notice
 from bot.settings import settings
 from bot.texts import say
@@ -54,18 +54,23 @@ def send(dispatcher: CollectingDispatcher, message: Dict[str, Any]) -> None:
 
 
 class ActionGreet(Action):
-    """The welcome with the privacy notice, once; a repeated greeting gets a short hello."""
+    """The welcome with the privacy notice, once; a repeated greeting gets a short hello. After a
+    conversation that opened with a description (the notice came before the first question), the
+    welcome without the notice."""
 
     def name(self) -> Text:
         return "action_greet"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        if tracker.get_slot(NOTICE_SHOWN_SLOT):
-            key = "greet_again_mid_interview" if mid_interview(tracker) else "greet_again"
-            dispatcher.utter_message(text=say(f"privacy.{key}"))
+        again = "greet_again_mid_interview" if mid_interview(tracker) else "greet_again"
+        if tracker.get_slot(WELCOMED_SLOT):
+            dispatcher.utter_message(text=say(f"privacy.{again}"))
             return []
-        send(dispatcher, notice.welcome(consent_of(tracker)))
-        return list(NOTICE_SHOWN)
+        if tracker.get_slot(NOTICE_SHOWN_SLOT):
+            dispatcher.utter_message(text=f"{say('privacy.welcome')}\n\n{say(f'privacy.{again}')}")
+        else:
+            send(dispatcher, notice.welcome(consent_of(tracker)))
+        return [SlotSet(WELCOMED_SLOT, True)] + NOTICE_SHOWN
 
 
 class ActionPrivacyInfo(Action):

@@ -11,6 +11,7 @@ from typing import Optional
 
 CONSENT_SLOT = "storage_consent"
 NOTICE_SHOWN_SLOT = "privacy_notice_shown"
+WELCOMED_SLOT = "welcomed"
 GRANTED = "granted"
 DECLINED = "declined"
 

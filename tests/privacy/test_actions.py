@@ -25,7 +25,7 @@ def make_tracker(text: str, intent: str, slots: Optional[Dict[str, Any]] = None,
                  events: Optional[List[Dict[str, Any]]] = None, sender: str = "privacy-unit") -> Tracker:
     return Tracker(sender_id=sender, slots={"evidence": None, "asked": None, "pending_question": None,
                                             "assessment": None, "storage_consent": None,
-                                            "privacy_notice_shown": None, **(slots or {})},
+                                            "privacy_notice_shown": None, "welcomed": None, **(slots or {})},
                    latest_message={"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": []},
                    events=events if events is not None else [user(text)], paused=False, followup_action=None,
                    active_loop={}, latest_action_name="action_listen")
@@ -58,12 +58,20 @@ async def test_the_greeting_is_one_message_with_the_notice_consent_buttons_and_t
     assert privacy["operator"] == "Clinic Example Ltd" and privacy["policy_url"] == "https://example.org/privacy"
     assert [(c["id"], c["payload"]) for c in privacy["controls"]] == [
         ("forget", "/delete_my_data"), ("export", "/export_my_data"), ("notice", "/privacy_info")]
-    assert slots == {"privacy_notice_shown": True}
+    assert slots == {"privacy_notice_shown": True, "welcomed": True}
 
 
 async def test_a_second_hello_gets_a_short_reply_without_the_notice():
-    messages, _ = await run(ActionGreet(), make_tracker("hi", "greet", slots={"privacy_notice_shown": True}))
+    messages, _ = await run(ActionGreet(), make_tracker("hi", "greet", slots={"privacy_notice_shown": True,
+                                                                              "welcomed": True}))
     assert len(messages) == 1 and "Privacy" not in messages[0]["text"] and len(messages[0]["text"]) < 120
+
+
+async def test_a_hello_after_a_description_first_gets_the_welcome_without_the_notice_again():
+    messages, slots = await run(ActionGreet(), make_tracker("hello", "greet", slots={
+        "privacy_notice_shown": True, "pending_question": "worse_at_night"}))
+    assert "not a doctor" in messages[0]["text"] and "Privacy" not in messages[0]["text"]
+    assert "last question" in messages[0]["text"] and slots["welcomed"] is True
 
 
 @pytest.mark.parametrize(("default", "storage", "buttons"), [("store", "stored", False),

@@ -89,6 +89,13 @@ class EphemeralTrackers:
                 raw = self._memory.get(sender_id, (0.0, None))[1]
         return json.loads(raw) if raw else None
 
+    def holds(self, sender_id: str) -> bool:
+        if self.redis is not None:
+            return bool(self.redis.exists(self.key_prefix + sender_id))
+        with self._lock:
+            self._expire_locked()
+            return sender_id in self._memory
+
     def drop(self, sender_id: str) -> None:
         if self.redis is not None:
             self.redis.delete(self.key_prefix + sender_id)
@@ -143,14 +150,15 @@ class ConsentingTrackerStore(ForgetfulSQLTrackerStore):
         if is_kept(tracker.get_slot(CONSENT_SLOT), self.privacy_default):
             # Just agreed: none of the held events is in SQL yet, but SQL may hold an earlier
             # session, which would make the SQL store skip that many of them.
-            promoting = self.ephemeral.get(sender_id) is not None
-            if promoting:
+            held = self.ephemeral.holds(sender_id)
+            if held:
                 self._promoting.add(sender_id)
             try:
                 await super().save(tracker)
             finally:
                 self._promoting.discard(sender_id)
-            self.ephemeral.drop(sender_id)
+            if held:
+                self.ephemeral.drop(sender_id)
             return
         if latest_turn_ran(tracker, DECLINE_ACTION):
             erased = self.erase(sender_id)

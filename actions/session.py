@@ -7,12 +7,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import AllSlotsReset, EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.turn_support import say, state_events, state_of
 from actions.privacy import holdings_of, kept
+from actions.turn_support import say, state_events, state_of
 from bot import replies
-from bot.privacy import export
-from bot.texts import say as say_text
 from bot.interview.turn import CONFIRM_START_OVER, start_over_requested
+from bot.privacy import export, storage_state
+from bot.privacy.notice import with_privacy
+from bot.settings import settings
+from bot.texts import say as say_text
 
 
 class ActionStartOver(Action):
@@ -42,5 +44,7 @@ class ActionDeleteMyData(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         held = holdings_of(tracker)
         key = "privacy.erased_stored" if kept(tracker) else "privacy.erased_not_stored"
-        dispatcher.utter_message(text=say_text(key, what=export.erased_what(held)))
+        # With the storage the next conversation starts with, so the widget can show it.
+        storage = storage_state(None, settings().privacy_default)
+        dispatcher.utter_message(**with_privacy(say_text(key, what=export.erased_what(held)), storage))
         return [AllSlotsReset()]

@@ -29,8 +29,7 @@ def stack(tmp_path_factory):
         return
     # A deployment's crisis lines come from its environment (bot/safety/lines.py): this one is in the UK.
     running = Stack(workdir=tmp_path_factory.mktemp("stack"), model=latest_model(),
-                    # Conversations are kept without asking (bot/privacy; tests/privacy test the other defaults).
-                    extra_env={"CRISIS_COUNTRY": "GB", "PRIVACY_DEFAULT": "store"})
+                    extra_env={"CRISIS_COUNTRY": "GB"})
     try:
         running.start()
         yield running

@@ -105,7 +105,6 @@ def start_single_node(workdir: Path) -> SingleNodeStack:
     credentials.write_text(SINGLE_NODE_CREDENTIALS)
     stack = ConfiguredStack(workdir=workdir, model=latest_model(), credentials=credentials, extra_env={
         "WIDGET_ALLOWED_ORIGINS": "",
-        "PRIVACY_DEFAULT": "store",  # these tests check what is stored and erased
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_WEBHOOK_SECRET": SECRET,
         "TELEGRAM_WEBHOOK_URL": WEBHOOK_URL,

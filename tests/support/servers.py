@@ -109,6 +109,9 @@ class Stack:
     def env(self) -> Dict[str, str]:
         env = dict(os.environ)
         env.update(QUIET_ENV)
+        # Conversations are kept without asking, so tests can read them in the store; tests/privacy
+        # sets the other PRIVACY_DEFAULT values through extra_env.
+        env["PRIVACY_DEFAULT"] = "store"
         env.update(self.extra_env)
         return env
 

@@ -7,9 +7,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import AllSlotsReset, EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.privacy import holdings_of, kept
 from actions.turn_support import say, state_events, state_of
-from bot import replies, texts
+from bot import replies
 from bot.interview.turn import CONFIRM_START_OVER, start_over_requested
+from bot.privacy import export, storage_state
+from bot.privacy.notice import with_privacy
+from bot.settings import settings
+from bot.texts import say as say_text
 
 
 class ActionStartOver(Action):
@@ -29,11 +34,17 @@ class ActionStartOver(Action):
 
 
 class ActionDeleteMyData(Action):
-    """The store (bot.stores.ForgetfulSQLTrackerStore) erases the conversation when this runs."""
+    """Runs once the person confirmed (action_ask_delete_my_data asked): the store
+    (bot.privacy.store.ConsentingTrackerStore, a bot.stores.ForgetfulSQLTrackerStore) erases the
+    conversation when this action ran in the turn; this says what was erased."""
 
     def name(self) -> Text:
         return "action_delete_my_data"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        dispatcher.utter_message(text=texts.say("session.erased"))
+        held = holdings_of(tracker)
+        key = "privacy.erased_stored" if kept(tracker) else "privacy.erased_not_stored"
+        # With the storage the next conversation starts with, so the widget can show it.
+        storage = storage_state(None, settings().privacy_default)
+        dispatcher.utter_message(**with_privacy(say_text(key, what=export.erased_what(held)), storage))
         return [AllSlotsReset()]

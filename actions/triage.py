@@ -12,6 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import AllSlotsReset, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.privacy import notice_before_first_question
 from actions.turn_support import safety_preamble, say, state_events, state_of, text_of
 from actions.untrusted import latest_entities, latest_intent
 from bot import replies
@@ -43,6 +44,10 @@ class ActionTriageTurn(Action):
         user = interview.UserMessage(text_of(tracker), trusted_intent(tracker), latest_entities(tracker))
         outcome = interview.take_turn(state_of(tracker), user, kb)
         kind = outcome.kind
+        if kind not in (interview.EMERGENCY, interview.RESTART):  # an emergency's advice comes first and alone
+            notice_messages, notice_events = notice_before_first_question(tracker)
+            say(dispatcher, notice_messages)
+            events += notice_events
 
         if kind == interview.RESTART:
             say(dispatcher, replies.started_over())

@@ -34,7 +34,12 @@ PENDING_SLOT = "pending_question"
 #: Intents that leave the interview even while a question is pending.
 EXIT_INTENTS = frozenset({"start_over", "delete_my_data", "ask_why", "ask_what_is", "goodbye", "crisis", "resume",
                           "greet",  # "hello" again mid-interview: greeted, the question stays pending
-                          "restart", "session_start", "back"})  # Rasa's own default intents (/restart)
+                          "restart", "session_start", "back",  # Rasa's own default intents (/restart)
+                          # Privacy controls (actions/privacy.py): they leave the question pending.
+                          "privacy_accept", "privacy_decline", "privacy_info", "export_my_data",
+                          "confirm_delete", "cancel_delete"})
+#: After "erase this conversation?", the next message answers that, not the pending question.
+CONFIRM_ERASE_ACTION = "action_ask_delete_my_data"
 #: Exits that a reply opening like an answer ("no, ...") cannot override.
 ALWAYS_EXIT = frozenset({"crisis"})
 #: Below this confidence an exit intent is not trusted over the context.
@@ -75,6 +80,8 @@ class InterviewPolicy(Policy):
         message = tracker.latest_message
         if message is None or not message.text and not message.intent:
             return None
+        if _previous_bot_action(tracker) == CONFIRM_ERASE_ACTION:
+            return None  # data/rules/privacy.yml reads the yes / no
         intent = (message.intent or {}).get("name")
         confidence = (message.intent or {}).get("confidence") or 0.0
         if intent in EXIT_INTENTS:

@@ -17,7 +17,9 @@ def make_tracker(
     latest = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": entities or []}
     return Tracker(
         sender_id="unit-test",
-        slots={"evidence": None, "asked": None, "pending_question": None, "assessment": None, **(slots or {})},
+        # The privacy notice was shown in the greeting (tests/privacy test it).
+        slots={"evidence": None, "asked": None, "pending_question": None, "assessment": None,
+               "privacy_notice_shown": True, **(slots or {})},
         latest_message=latest,
         events=[],
         paused=False,

@@ -119,7 +119,7 @@ EXPECTED = {
     "why": lambda said, b: "I ask about" in said or "because" in said,
     "what_means": lambda said, b: "mean" in said.lower() or "I mean" in said or len(said) > 0 and "Sorry, I didn't catch" not in said,
     "start_over": lambda said, b: "set aside" in said,
-    "delete_data": lambda said, b: "erased" in said,
+    "delete_data": lambda said, b: "Yes, erase it" in b,  # confirmed first (actions/privacy.py)
     "stop": lambda said, b: "Take care" in said or "come back" in said,
 }
 

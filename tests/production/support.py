@@ -220,6 +220,7 @@ def prod_env(db_name: str, redis_prefix: str, action_url: str, db_port: int = PG
         "REDIS_HOST": REDIS_HOST, "REDIS_PORT": str(redis_port), "REDIS_DB": str(redis_db),
         "REDIS_PASSWORD": "", "REDIS_KEY_PREFIX": redis_prefix,
         "SQL_POOL_SIZE": "5", "SQL_MAX_OVERFLOW": "10",
+        "PRIVACY_DEFAULT": "store",  # conversations kept without asking (bot/privacy/store.py)
     }
 
 

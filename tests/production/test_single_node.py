@@ -45,11 +45,13 @@ def stored_events(single_node, sender_id: str, type_name: Optional[str] = None) 
         return db.execute(query, args).fetchone()[0]
 
 
-def telegram_say(single_node, chat: int, text: str) -> Tuple[int, List[str]]:
+def telegram_say(single_node, chat: int, text: str, press: bool = False) -> Tuple[int, List[str]]:
+    """Sends `text` as a message, or (press) as the data of a pressed inline button."""
     api = single_node.api
     before = len(api.sent(chat))
+    update = Updates.callback(chat, text) if press else Updates.text(chat, text)
     response = requests.post(f"{single_node.stack.url}/webhooks/telegram/webhook",
-                             data=json.dumps(Updates.text(chat, text)).encode(),
+                             data=json.dumps(update).encode(),
                              headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET},
                              timeout=120)
     return response.status_code, [str(m.get("text")) for m in api.sent(chat)[before:]]
@@ -201,7 +203,8 @@ def test_forget_on_rest_erases_the_conversation(single_node):
     chat.say("my legs shake at night since the zumbathon in Quedlinburg")
     assert eventually(lambda: stored_events(single_node, chat.sender, "user") == 1)
     assert b"Quedlinburg" in stored_bytes(single_node)
-    said = texts(chat.say("/forget"))
+    assert "erased" not in texts(chat.say("/forget"))  # confirmed first
+    said = texts(chat.say("/confirm_delete"))
     assert "erased" in said
     assert eventually(lambda: stored_events(single_node, chat.sender) == 0)
     # Erased means gone from the files too, not just unlinked rows left in free pages or the log.
@@ -215,7 +218,8 @@ def test_delete_my_data_in_words_erases_the_conversation(single_node):
     chat = Chat(single_node.stack.url)
     chat.say("my legs twitch")
     assert eventually(lambda: stored_events(single_node, chat.sender, "user") == 1)
-    assert "erased" in texts(chat.say("delete my data"))
+    chat.say("delete my data")
+    assert "erased" in texts(chat.say("yes"))
     assert eventually(lambda: stored_events(single_node, chat.sender) == 0)
 
 
@@ -224,7 +228,8 @@ def test_forget_typed_in_the_widget_erases_the_conversation(single_node):
         user = await SocketUser(single_node.stack.url).connect()
         try:
             await user.say("my legs shake at night")
-            said = [m.get("text", "") for m in await user.say("/forget")]
+            await user.say("/forget")
+            said = [m.get("text", "") for m in await user.say("/confirm_delete")]
         finally:
             await user.close()
         return user.session_id, said
@@ -240,6 +245,8 @@ def test_forget_command_on_telegram_erases_the_conversation(single_node):
     assert status == 200
     assert eventually(lambda: stored_events(single_node, str(chat), "user") == 1)
     status, said = telegram_say(single_node, chat, "/forget")
+    assert status == 200 and not any("erased" in s for s in said), said  # confirmed first
+    status, said = telegram_say(single_node, chat, "/confirm_delete", press=True)
     assert status == 200 and any("erased" in s for s in said), said
     assert eventually(lambda: stored_events(single_node, str(chat)) == 0)
     commands = single_node.api.calls_to("setMyCommands")

@@ -40,7 +40,10 @@ class Patient:
 
     def consult(self, chat: Chat) -> Dict[str, Any]:
         """Talk until the assistant concludes; returns the assessment payload."""
-        replies = chat.say(self.opening)
+        return self.carry_on(chat, chat.say(self.opening))
+
+    def carry_on(self, chat: Chat, replies: List[Dict[str, Any]]) -> Dict[str, Any]:
+        """Answer from these replies on until the assistant concludes; returns the assessment."""
         for _ in range(MAX_TURNS):
             found = assessment_in(replies)
             if found is not None:

@@ -112,6 +112,9 @@ class Stack:
         # Test clients send a conversation's turns as fast as the server answers: no flood limit
         # unless a test sets one (extra_env) to test it.
         env.update({"SENDER_MESSAGES_PER_SECOND": "1000", "SENDER_BURST": "1000"})
+        # Conversations are kept without asking, so tests can read them in the store; tests/privacy
+        # sets the other PRIVACY_DEFAULT values through extra_env.
+        env["PRIVACY_DEFAULT"] = "store"
         env.update(self.extra_env)
         return env
 
@@ -119,7 +122,7 @@ class Stack:
         path = self.workdir / "endpoints.yml"
         path.write_text(
             f'action_endpoint:\n  url: "http://127.0.0.1:{self.action_port}/webhook"\n'
-            f'tracker_store:\n  type: bot.stores.ForgetfulSQLTrackerStore\n  dialect: "sqlite"\n  db: "{self.tracker_db}"\n'
+            f'tracker_store:\n  type: bot.privacy.store.ConsentingTrackerStore\n  dialect: "sqlite"\n  db: "{self.tracker_db}"\n'
             + self.endpoints_extra
         )
         return path

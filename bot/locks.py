@@ -28,6 +28,13 @@ endpoints.prod.yml:
       key_prefix: ${REDIS_KEY_PREFIX}
 
 Do not mix it with Rasa's ``redis`` lock store on the same keys (the values differ).
+
+Every Redis call is asynchronous (``redis.asyncio``) and bounded by ``LOCK_REDIS_TIMEOUT_S``
+(default 1 s, connect and each reply): Rasa's store uses the blocking client with a 10 s timeout
+inside the event loop, so one hung Redis froze the whole replica and users waiting behind each
+other got 10, 20, 30 s of silence. Now a hung Redis costs each waiting user about one timeout,
+then ``bot/resilience.py``'s friendly "having trouble" reply, and the replica keeps serving the
+rest (its other routes, other conversations' turns in flight).
 """
 from __future__ import annotations
 
@@ -36,10 +43,14 @@ import logging
 import random
 import uuid
 from contextlib import asynccontextmanager
-from typing import Any, AsyncGenerator, Optional, Text
+from typing import Any, AsyncGenerator, Awaitable, Optional, Text, TypeVar
 
+import redis
+import redis.asyncio
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
+
+from bot.settings import settings
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +62,7 @@ if redis.call("get", KEYS[1]) == ARGV[1] then
 end
 return 0
 """
+T = TypeVar("T")
 
 
 class AtomicRedisLockStore(RedisLockStore):
@@ -61,10 +73,28 @@ class AtomicRedisLockStore(RedisLockStore):
         if endpoint_config is not None:
             kwargs = {**endpoint_config.kwargs, **kwargs}
             kwargs.setdefault("host", endpoint_config.url or "localhost")
-        super().__init__(**kwargs)
+        self.timeout = float(kwargs.pop("timeout", None) or settings().lock_redis_timeout_s)
+        kwargs["socket_timeout"] = self.timeout
+        super().__init__(**kwargs)  # Rasa's blocking client (self.red) is never used here
+        pool_options = self.red.connection_pool.connection_kwargs
+        self.client = redis.asyncio.Redis(
+            host=pool_options["host"], port=pool_options["port"], db=pool_options["db"],
+            username=pool_options.get("username"), password=pool_options.get("password"),
+            ssl=bool(kwargs.get("use_ssl")), ssl_certfile=kwargs.get("ssl_certfile"),
+            ssl_keyfile=kwargs.get("ssl_keyfile"), ssl_ca_certs=kwargs.get("ssl_ca_certs"),
+            socket_timeout=self.timeout, socket_connect_timeout=self.timeout,
+        )
 
     def key(self, conversation_id: Text) -> Text:
         return f"{self.key_prefix}{conversation_id}"
+
+    async def _bounded(self, call: Awaitable[T]) -> T:
+        """One Redis call, never longer than the timeout (the socket timeouts bound each read;
+        this also bounds a connect that hangs after the TCP handshake)."""
+        try:
+            return await asyncio.wait_for(call, self.timeout * 1.5)
+        except asyncio.TimeoutError as error:
+            raise redis.TimeoutError("Redis did not answer in time") from error
 
     @asynccontextmanager
     async def lock(
@@ -79,23 +109,21 @@ class AtomicRedisLockStore(RedisLockStore):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + lock_lifetime
         poll = min(wait_time_in_seconds, POLL_S)
-        while not self.red.set(key, token, nx=True, px=lifetime_ms):
+        while not await self._bounded(self.client.set(key, token, nx=True, px=lifetime_ms)):
             if loop.time() > deadline:
                 raise LockError(f"Could not acquire the lock of a conversation within {lock_lifetime:.0f} s.")
             await asyncio.sleep(poll + random.uniform(0, poll))
         try:
             yield None
         finally:
-            self._release(key, token)
+            await self._release(key, token)
 
-    def _release(self, key: Text, token: Text) -> None:
-        import redis
-
+    async def _release(self, key: Text, token: Text) -> None:
         try:
-            self.red.eval(RELEASE_SCRIPT, 1, key, token)
+            await self._bounded(self.client.eval(RELEASE_SCRIPT, 1, key, token))
         except redis.RedisError as error:  # the lease runs out by itself
             logger.warning("Could not release a conversation lock (%s); it expires by itself.", type(error).__name__)
 
-    def is_someone_waiting(self, conversation_id: Text) -> bool:
+    async def is_locked(self, conversation_id: Text) -> bool:
         """Whether the conversation is locked right now (waiters are not recorded)."""
-        return bool(self.red.exists(self.key(conversation_id)))
+        return bool(await self._bounded(self.client.exists(self.key(conversation_id))))

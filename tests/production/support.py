@@ -259,7 +259,8 @@ class ConfiguredStack(Stack):
 
 
 class ScaleOut:
-    """scripts/scale_out.sh as a subprocess, on free ports, with its run directory in `workdir`."""
+    """scripts/scale_out.sh as a subprocess (supervisord in the foreground), on free ports, with its
+    run directory in `workdir`."""
 
     def __init__(self, workdir: Path, env: Dict[str, str], replicas: int = 2) -> None:
         self.workdir = workdir
@@ -289,50 +290,68 @@ class ScaleOut:
     def replica_url(self, index: int) -> str:
         return f"http://127.0.0.1:{self.replica_ports[index]}"
 
-    def start(self, timeout: float = 420) -> "ScaleOut":
+    def start(self, timeout: float = 600) -> "ScaleOut":
         self.workdir.mkdir(parents=True, exist_ok=True)
         out = open(self.log, "ab")
         self.popen = subprocess.Popen(["bash", str(ROOT / "scripts" / "scale_out.sh")], cwd=ROOT, env=self.env,
                                       stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        urls = [self.replica_url(i) for i in range(len(self.replica_ports))] + [self.url]
-        wait_until(lambda: all(requests.get(f"{u}/webhooks/rest/", timeout=2).ok for u in urls),
-                   timeout, "scripts/scale_out.sh", self.popen, self.log)
+        wait_until(lambda: self.serving() == set(self.replica_ports) and requests.get(
+            f"{self.url}/webhooks/rest/", timeout=2).ok, timeout, "scripts/scale_out.sh", self.popen, self.log)
         return self
 
-    def pid(self, name: str) -> Optional[int]:
-        path = self.run_dir / "pids" / f"{name}.pid"
-        return int(path.read_text()) if path.exists() else None
+    def serving(self) -> set:
+        """The replicas the readiness gate has put in nginx's upstream."""
+        import json
 
-    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        try:
+            return set(json.loads((self.run_dir / "gate.json").read_text())["ready"])
+        except (FileNotFoundError, ValueError, KeyError):
+            return set()
+
+    def supervisorctl(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        return subprocess.run([str(ROOT / ".venv" / "bin" / "supervisorctl"), "-c", str(self.run_dir / "supervisord.conf"),
+                               *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout)
+
+    def pid(self, name: str) -> Optional[int]:
+        answer = self.supervisorctl("pid", name).stdout.strip()
+        return int(answer) if answer.isdigit() and int(answer) > 0 else None
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> int:
         pid = self.pid(name)
-        assert pid is not None, f"no pid file for {name}"
+        assert pid is not None, f"supervisord runs no {name}"
         os.kill(pid, sig)
+        return pid
 
     def stop(self) -> None:
         if self.popen is None:
             return
+        programs = [pid for pid in (self.pid(name) for name in self.program_names()) if pid]
         if self.popen.poll() is None:
-            self.popen.terminate()  # the script's trap stops its children
+            self.popen.terminate()  # the script passes it on to supervisord, which stops its programs
             try:
-                self.popen.wait(60)
+                self.popen.wait(90)
             except subprocess.TimeoutExpired:
                 pass
-        # Whatever is left (the script was killed before its trap ran): by pid file, then the group.
-        for pid_file in (self.run_dir / "pids").glob("*.pid"):
-            try:
-                os.kill(int(pid_file.read_text()), signal.SIGKILL)
-            except (ProcessLookupError, ValueError):
-                pass
-        if self.popen.poll() is None:
+        if self.popen.poll() is None:  # whatever is left: the whole session
             try:
                 os.killpg(self.popen.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
             self.popen.wait(10)
+        for pid in programs:  # supervisord's programs have process groups of their own
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def program_names(self) -> List[str]:
+        answer = self.supervisorctl("status", timeout=30).stdout
+        return [line.split()[0] for line in answer.splitlines() if line.strip()]
 
     def keep_logs(self, destination: Path) -> None:
         destination.mkdir(parents=True, exist_ok=True)
-        for path in list(self.run_dir.glob("*.log")) + [self.log, self.run_dir / "nginx.conf"]:
+        for path in list(self.run_dir.glob("*.log")) + [self.log, self.run_dir / "nginx.conf",
+                                                        self.run_dir / "supervisord.conf"]:
             if path.exists():
                 shutil.copy(path, destination / path.name)
 

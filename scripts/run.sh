@@ -10,6 +10,7 @@
 #   PORT           the Rasa server's port (127.0.0.1 only)           5005
 #   ACTION_PORT    the action server's port (endpoints.yml: ${ACTION_PORT})   5055
 #   ACTION_HOST    the action server's address (loopback: only this machine may call it)   127.0.0.1
+#   ENDPOINTS, CREDENTIALS, MODEL   Rasa's files   endpoints.yml, credentials.yml, models
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh   # also exports the ACTION_PORT default that endpoints.yml names
@@ -46,7 +47,7 @@ trap stop INT TERM EXIT
 
 keep_action_server_running &
 pids+=($!)
-$RASA run --model models --endpoints endpoints.yml --credentials "${CREDENTIALS:-credentials.yml}" \
+$RASA run --model "${MODEL:-models}" --endpoints "${ENDPOINTS:-endpoints.yml}" --credentials "${CREDENTIALS:-credentials.yml}" \
   --port "$PORT" --interface 127.0.0.1 &
 rasa_pid=$!
 pids+=($rasa_pid)

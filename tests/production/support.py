@@ -36,6 +36,10 @@ REDIS_PORT = int(os.environ.get("TEST_REDIS_PORT", "6379"))
 #: The tests' Redis database on the shared server (the lock keys also get a random prefix).
 REDIS_TEST_DB = int(os.environ.get("TEST_REDIS_DB", "2"))
 
+#: Secrets of the scale_out stack (PostgreSQL trusts local logins, so any password works there).
+SCALE_OUT_API_TOKEN = f"api-token-{uuid.uuid4().hex}"
+SCALE_OUT_DB_PASSWORD = f"db-password-{uuid.uuid4().hex}"
+
 #: A user's conversation per test scenario; its turns and what the assessment must say.
 RLS_OPENING = "I get a creepy crawly feeling in my legs in bed and have to get up and walk"
 
@@ -374,7 +378,9 @@ class SocketUser:
         confirmed: asyncio.Queue = asyncio.Queue()
         self.client.on("bot_uttered", self.messages.put_nowait)
         self.client.on("session_confirm", confirmed.put_nowait)
-        await self.client.connect(self.base_url, socketio_path="/socket.io", transports=["polling"],
+        # `lb`: what the widget adds to every request of a page, for the load balancer's stickiness.
+        await self.client.connect(f"{self.base_url}?lb={uuid.uuid4().hex[:10]}", socketio_path="/socket.io",
+                                  transports=["polling"],
                                   headers={"Origin": self.base_url})
         await self.client.emit("session_request", {"session_id": self.session_id})
         assert await asyncio.wait_for(confirmed.get(), 30) == self.session_id

@@ -10,6 +10,10 @@ if [ ! -f "$conf" ] || ! .venv/bin/supervisorctl -c "$conf" pid >/dev/null 2>&1;
   echo "prod-stop: nothing is running in $RUN_DIR"
   exit 0
 fi
+pid=$(.venv/bin/supervisorctl -c "$conf" pid)
 .venv/bin/supervisorctl -c "$conf" shutdown
-while [ -S "$RUN_DIR/supervisor.sock" ] && .venv/bin/supervisorctl -c "$conf" pid >/dev/null 2>&1; do sleep 1; done
+# supervisord closes its control socket at once, then waits for its programs (a replica still
+# loading its model gets SIGKILL after stopwaitsecs): wait for supervisord itself.
+echo "==> waiting for the programs to stop"
+while kill -0 "$pid" 2>/dev/null; do sleep 1; done
 echo "==> stopped"

@@ -12,9 +12,10 @@ once a second. (Rasa Pro later added a ``ConcurrentRedisLockStore`` for this.)
 ``AtomicRedisLockStore`` keeps Rasa's configuration and interface (``lock(conversation_id)``, an
 async context manager) but takes the lock with one atomic ``SET key token NX PX lifetime``
 and releases it with a compare-and-delete script, so only the holder can release it. Waiters
-poll every 50-100 ms (Rasa: every second). The lease (``TICKET_LOCK_LIFETIME``, Rasa's variable,
-default 60 s) frees the conversation if a replica dies holding it; a waiter gives up with
-``LockError`` after one lease. Messages of one user that arrive together run one at a time, in
+poll every 50-100 ms (Rasa: every second). The holder takes a 10 s lease (``LEASE_S``) and renews
+it every few seconds while its turn runs, up to the lock's lifetime (``TICKET_LOCK_LIFETIME``,
+Rasa's variable, default 60 s); so a replica that dies holding a conversation frees it within
+10 s. A waiter gives up with ``LockError`` after one lifetime. Messages of one user that arrive together run one at a time, in
 no guaranteed order (they have none: they were sent at the same moment).
 
 endpoints.prod.yml:
@@ -55,10 +56,21 @@ from bot.settings import settings
 logger = logging.getLogger(__name__)
 
 POLL_S = 0.05
+#: The lease a holder takes and keeps renewing while its turn runs (never beyond the lock's
+#: lifetime). Short, so that a lock outlives its holder by seconds, not a minute: a replica
+#: killed during a turn, or a `SET` that a hung Redis executes after the client gave up on it.
+LEASE_S = 10.0
 #: Deletes the key only if it still holds this holder's token.
 RELEASE_SCRIPT = """
 if redis.call("get", KEYS[1]) == ARGV[1] then
     return redis.call("del", KEYS[1])
+end
+return 0
+"""
+#: Sets the key's time to live only if it still holds this holder's token.
+RENEW_SCRIPT = """
+if redis.call("get", KEYS[1]) == ARGV[1] then
+    return redis.call("pexpire", KEYS[1], ARGV[2])
 end
 return 0
 """
@@ -105,18 +117,52 @@ class AtomicRedisLockStore(RedisLockStore):
     ) -> AsyncGenerator[None, None]:
         key = self.key(conversation_id)
         token = uuid.uuid4().hex
-        lifetime_ms = max(1, int(lock_lifetime * 1000))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + lock_lifetime
+        lease = min(LEASE_S, lock_lifetime)
         poll = min(wait_time_in_seconds, POLL_S)
-        while not await self._bounded(self.client.set(key, token, nx=True, px=lifetime_ms)):
+        while not await self._try_set(key, token, lease):
             if loop.time() > deadline:
                 raise LockError(f"Could not acquire the lock of a conversation within {lock_lifetime:.0f} s.")
             await asyncio.sleep(poll + random.uniform(0, poll))
+        renewal = asyncio.ensure_future(self._renew(key, token, lease, until=loop.time() + lock_lifetime))
         try:
             yield None
         finally:
+            renewal.cancel()
             await self._release(key, token)
+
+    async def _try_set(self, key: Text, token: Text, lease: float) -> bool:
+        try:
+            return bool(await self._bounded(self.client.set(key, token, nx=True, px=_ms(lease))))
+        except redis.TimeoutError:
+            # The command may still run once Redis answers again, taking the lock for nobody:
+            # undo it then, in the background (the short lease bounds it anyway).
+            asyncio.ensure_future(self._undo_late_set(key, token, lease))
+            raise
+
+    async def _undo_late_set(self, key: Text, token: Text, lease: float) -> None:
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + lease
+        while loop.time() < give_up:
+            try:
+                await self._bounded(self.client.eval(RELEASE_SCRIPT, 1, key, token))
+                return
+            except redis.RedisError:
+                await asyncio.sleep(self.timeout)
+
+    async def _renew(self, key: Text, token: Text, lease: float, until: float) -> None:
+        """Keeps the lease while the turn runs, up to the lock's lifetime (Rasa's meaning)."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(lease / 3)
+            left = until - loop.time()
+            if left <= 0:
+                return
+            try:
+                await self._bounded(self.client.eval(RENEW_SCRIPT, 1, key, token, _ms(min(lease, left))))
+            except redis.RedisError as error:  # Redis is failing: the turn fails or ends on its own
+                logger.debug("Could not renew a conversation lock (%s).", type(error).__name__)
 
     async def _release(self, key: Text, token: Text) -> None:
         try:
@@ -127,3 +173,7 @@ class AtomicRedisLockStore(RedisLockStore):
     async def is_locked(self, conversation_id: Text) -> bool:
         """Whether the conversation is locked right now (waiters are not recorded)."""
         return bool(await self._bounded(self.client.exists(self.key(conversation_id))))
+
+
+def _ms(seconds: float) -> int:
+    return max(1, int(seconds * 1000))

@@ -9,10 +9,10 @@ import uuid
 
 import pytest
 import redis
-
-from bot.locks import AtomicRedisLockStore
 from rasa.core.lock_store import LockError
 from rasa.utils.endpoints import EndpointConfig
+
+from bot.locks import AtomicRedisLockStore
 from tests.production.support import (
     REDIS_HOST,
     REDIS_PORT,
@@ -137,3 +137,49 @@ def test_the_lock_timeout_comes_from_the_settings(monkeypatch):
     store = AtomicRedisLockStore(host="127.0.0.1", port=1, db=0, key_prefix="x")
     assert store.timeout == 0.5
     assert store.client.connection_pool.connection_kwargs["socket_timeout"] == 0.5
+
+
+async def test_a_long_turn_keeps_its_lock_and_a_dead_holder_frees_it_within_the_short_lease(replicas, monkeypatch):
+    """The holder renews its short lease while its turn runs (the turn outlives the lease and
+    nobody else gets in); a holder that stops renewing (a killed replica) frees the conversation
+    after one lease, not after the lock's whole lifetime."""
+    import bot.locks
+
+    monkeypatch.setattr(bot.locks, "LEASE_S", 0.6)
+    first, second = replicas
+    async with first.lock("gina", lock_lifetime=30):
+        await asyncio.sleep(1.5)  # longer than the lease: renewed meanwhile
+        with pytest.raises(LockError):
+            async with second.lock("gina", lock_lifetime=0.5):
+                pass
+    dead = first.lock("hank", lock_lifetime=30)
+    await dead.__aenter__()
+    for task in asyncio.all_tasks():  # the replica dies: its renewal stops
+        if task.get_coro().__qualname__.endswith("_renew"):
+            task.cancel()
+    async with second.lock("hank", lock_lifetime=5):  # free after one short lease
+        pass
+
+
+async def test_a_set_that_a_hung_redis_runs_late_does_not_leave_the_conversation_locked(tmp_path):
+    """A hung Redis executes the lock commands queued while it hung once it resumes, after the
+    client gave up on them: that late lock is undone, the user's next turn gets in at once."""
+    server = PrivateRedis(tmp_path)
+    server.start()
+    try:
+        config = EndpointConfig(url="127.0.0.1", type="bot.locks.AtomicRedisLockStore", port=str(server.port),
+                                db="0", password="", key_prefix="late")
+        store = AtomicRedisLockStore(endpoint_config=config)
+        async with store.lock("ivy"):  # a working connection first
+            pass
+        os.kill(server.popen.pid, signal.SIGSTOP)
+        try:
+            with pytest.raises(redis.RedisError):
+                async with store.lock("ivy"):
+                    pass
+        finally:
+            os.kill(server.popen.pid, signal.SIGCONT)
+        async with store.lock("ivy", lock_lifetime=3):  # not held by the ghost for a lease
+            pass
+    finally:
+        server.stop()

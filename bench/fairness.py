@@ -38,20 +38,10 @@ import aiohttp
 from bench.conversations import conversations, nlu_corpus
 from bench.load import percentile, say
 from bench.procs import ROOT, Server, base_env, free_port, rasa_cmd, wait_for_first_answer, wait_for_health
+from bench.run import log, newest_model
 
 TARGETS = {"flood_p95_ratio": 2.0, "long_last_first_ratio": 1.5, "hung_redis_wait_s": 2.0}
 Timed = Tuple[float, float]  # (start, latency) in perf_counter seconds
-
-
-def log(message: str) -> None:
-    print(f"[fairness {time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def newest_model() -> Path:
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        raise SystemExit("no trained model in models/: run `make model` first")
-    return models[-1]
 
 
 async def interviews(url: str, users: int, turns_each: int) -> List[Timed]:

@@ -408,6 +408,20 @@ class SocketUser:
             pass
 
 
+def answer_yes_until_assessment(chat: Any, replies: List[Dict[str, Any]], limit: int = 10) -> Optional[Dict[str, Any]]:
+    """Answers "yes" to every question until the assistant concludes; no answer on the way may be
+    the "having trouble" reply. Returns the assessment (None: no conclusion within `limit`)."""
+    from bot import resilience
+    from tests.support.chat import assessment_in, texts
+
+    for _ in range(limit):
+        if assessment_in(replies):
+            break
+        replies = chat.say("yes")
+        assert resilience.TROUBLE_REPLY not in texts(replies), chat.dump()
+    return assessment_in(replies)
+
+
 def eventually(check, timeout: float = 15.0, interval: float = 0.2) -> bool:
     """For facts that become true just after a reply (the tracker is saved after the replies go out)."""
     deadline = time.monotonic() + timeout

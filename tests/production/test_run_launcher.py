@@ -13,8 +13,8 @@ import pytest
 import requests
 
 from bot import resilience
-from tests.production.support import RLS_OPENING, eventually
-from tests.support.chat import Chat, assessment_in, texts
+from tests.production.support import RLS_OPENING, answer_yes_until_assessment, eventually
+from tests.support.chat import Chat, texts
 from tests.support.servers import QUIET_ENV, ROOT, free_port, latest_model, wait_until
 
 
@@ -110,11 +110,6 @@ def test_a_killed_action_server_comes_back_and_the_conversation_goes_on(launcher
 
     assert eventually(launcher.action_server_up, 300), "the action server was not restarted"
     assert launcher.action_server_pid() not in (None, killed)
-    for _ in range(10):
-        if assessment_in(replies):
-            break
-        replies = chat.say("yes")
-        assert resilience.TROUBLE_REPLY not in texts(replies), chat.dump()
-    assessment = assessment_in(replies)
+    assessment = answer_yes_until_assessment(chat, replies)
     assert assessment and assessment["causes"][0]["id"] == "restless_legs_syndrome", chat.dump()
     assert "the action server stopped" in launcher.log.read_text()

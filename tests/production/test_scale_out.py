@@ -26,6 +26,7 @@ from tests.production.support import (
     SCALE_OUT_API_TOKEN,
     SCALE_OUT_DB_PASSWORD,
     SocketUser,
+    answer_yes_until_assessment,
     eventually,
     pg_connect,
     pg_events,
@@ -182,12 +183,7 @@ def test_the_action_server_killed_is_restarted_and_the_conversation_goes_on(scal
     assert answer.status_code == 200  # while it is down: the kind reply (or its answer, once back)
     assert eventually(lambda: so.pid("actions") not in (None, killed), 60), "supervisord did not restart it"
     assert eventually(lambda: requests_ok(f"http://127.0.0.1:{so.action_port}/health"), 300)
-    for _ in range(10):
-        if assessment_in(replies):
-            break
-        replies = chat.say("yes")
-        assert resilience.TROUBLE_REPLY not in texts(replies), chat.dump()
-    assessment = assessment_in(replies)
+    assessment = answer_yes_until_assessment(chat, replies)
     assert assessment and assessment["causes"][0]["id"] == "restless_legs_syndrome", chat.dump()
     assert "crawling_sensation" in assessment["evidence"]["present"], "the turn from before the crash counts"
 

@@ -25,7 +25,7 @@ class Launcher:
         self.action_port = free_port()
         self.log = workdir / "run.log"
         endpoints = workdir / "endpoints.yml"
-        endpoints.write_text('action_endpoint:\n  url: "http://127.0.0.1:${ACTION_PORT}/webhook"\n'
+        endpoints.write_text('action_endpoint:\n  url: http://127.0.0.1:${ACTION_PORT}/webhook\n'
                              "tracker_store:\n  type: bot.stores.ForgetfulSQLTrackerStore\n  dialect: sqlite\n"
                              f'  db: "{workdir / "trackers.db"}"\n')
         self.env = {**os.environ, **QUIET_ENV, "PORT": str(self.port), "ACTION_PORT": str(self.action_port),
@@ -113,3 +113,11 @@ def test_a_killed_action_server_comes_back_and_the_conversation_goes_on(launcher
     assessment = answer_yes_until_assessment(chat, replies)
     assert assessment and assessment["causes"][0]["id"] == "restless_legs_syndrome", chat.dump()
     assert "the action server stopped" in launcher.log.read_text()
+
+
+def test_endpoints_yml_takes_the_action_port_from_the_environment(monkeypatch):
+    """Rasa's ${VAR} substitution (plain YAML scalars only: a quoted value stays literal)."""
+    from rasa.core.utils import AvailableEndpoints
+
+    monkeypatch.setenv("ACTION_PORT", "5999")
+    assert AvailableEndpoints.read_endpoints(str(ROOT / "endpoints.yml")).action.url == "http://127.0.0.1:5999/webhook"

@@ -103,7 +103,7 @@ def test_a_killed_action_server_comes_back_and_the_conversation_goes_on(launcher
     os.kill(killed, signal.SIGKILL)
     assert eventually(lambda: not launcher.action_server_up(), 10)
 
-    answer = requests.post(f"{launcher.url}/webhooks/rest/webhook", json={"sender": "meanwhile", "message": "hello"},
+    answer = requests.post(f"{launcher.url}/webhooks/rest/webhook", json={"sender": "meanwhile", "message": RLS_OPENING},
                            timeout=120)
     assert answer.status_code == 200 and texts(answer.json()) == resilience.TROUBLE_REPLY, "Rasa stays up, kindly"
     assert launcher.popen.poll() is None, "make run must not stop with its action server"

@@ -30,12 +30,14 @@ endpoints.prod.yml:
 
 Do not mix it with Rasa's ``redis`` lock store on the same keys (the values differ).
 
-Every Redis call is asynchronous (``redis.asyncio``) and bounded by ``LOCK_REDIS_TIMEOUT_S``
-(default 1 s, connect and each reply): Rasa's store uses the blocking client with a 10 s timeout
-inside the event loop, so one hung Redis froze the whole replica and users waiting behind each
-other got 10, 20, 30 s of silence. Now a hung Redis costs each waiting user about one timeout,
-then ``bot/resilience.py``'s friendly "having trouble" reply, and the replica keeps serving the
-rest (its other routes, other conversations' turns in flight).
+Every Redis call is asynchronous (``redis.asyncio``) and short: Rasa's store uses the blocking
+client with a 10 s timeout inside the event loop, so one hung Redis froze the whole replica and
+users waiting behind each other got 10, 20, 30 s of silence. Here a hung Redis costs each waiting
+user at most ``LOCK_REDIS_TIMEOUT_S`` (default 2 s), then ``bot/resilience.py``'s friendly
+"having trouble" reply, and the replica keeps serving the rest. Taking the lock gets two attempts
+of half that each: Rasa runs the model inside the event loop, so on a crowded machine the loop
+can stall for a second and a timer can fire on an answer that was already there; the second
+attempt absorbs that, a hung Redis fails both.
 """
 from __future__ import annotations
 
@@ -85,8 +87,10 @@ class AtomicRedisLockStore(RedisLockStore):
         if endpoint_config is not None:
             kwargs = {**endpoint_config.kwargs, **kwargs}
             kwargs.setdefault("host", endpoint_config.url or "localhost")
+        #: What a hung Redis may cost a waiting user, in seconds; each call gets half of it.
         self.timeout = float(kwargs.pop("timeout", None) or settings().lock_redis_timeout_s)
-        kwargs["socket_timeout"] = self.timeout
+        self.call_timeout = self.timeout / 2
+        kwargs["socket_timeout"] = self.call_timeout
         super().__init__(**kwargs)  # Rasa's blocking client (self.red) is never used here
         pool_options = self.red.connection_pool.connection_kwargs
         self.client = redis.asyncio.Redis(
@@ -94,17 +98,17 @@ class AtomicRedisLockStore(RedisLockStore):
             username=pool_options.get("username"), password=pool_options.get("password"),
             ssl=bool(kwargs.get("use_ssl")), ssl_certfile=kwargs.get("ssl_certfile"),
             ssl_keyfile=kwargs.get("ssl_keyfile"), ssl_ca_certs=kwargs.get("ssl_ca_certs"),
-            socket_timeout=self.timeout, socket_connect_timeout=self.timeout,
+            socket_timeout=self.call_timeout, socket_connect_timeout=self.call_timeout,
         )
 
     def key(self, conversation_id: Text) -> Text:
         return f"{self.key_prefix}{conversation_id}"
 
     async def _bounded(self, call: Awaitable[T]) -> T:
-        """One Redis call, never longer than the timeout (the socket timeouts bound each read;
+        """One Redis call, never longer than its timeout (the socket timeouts bound each read;
         this also bounds a connect that hangs after the TCP handshake)."""
         try:
-            return await asyncio.wait_for(call, self.timeout * 1.5)
+            return await asyncio.wait_for(call, self.call_timeout)
         except asyncio.TimeoutError as error:
             raise redis.TimeoutError("Redis did not answer in time") from error
 
@@ -133,13 +137,16 @@ class AtomicRedisLockStore(RedisLockStore):
             await self._release(key, token)
 
     async def _try_set(self, key: Text, token: Text, lease: float) -> bool:
-        try:
-            return bool(await self._bounded(self.client.set(key, token, nx=True, px=_ms(lease))))
-        except redis.TimeoutError:
-            # The command may still run once Redis answers again, taking the lock for nobody:
-            # undo it then, in the background (the short lease bounds it anyway).
-            asyncio.ensure_future(self._undo_late_set(key, token, lease))
-            raise
+        for attempt in (1, 2):
+            try:
+                return bool(await self._bounded(self.client.set(key, token, nx=True, px=_ms(lease))))
+            except redis.TimeoutError:
+                # The command may still run once Redis answers again, taking the lock for nobody:
+                # undo it then, in the background (the short lease bounds it anyway).
+                asyncio.ensure_future(self._undo_late_set(key, token, lease))
+                if attempt == 2:
+                    raise
+        return False
 
     async def _undo_late_set(self, key: Text, token: Text, lease: float) -> None:
         loop = asyncio.get_running_loop()
@@ -149,7 +156,7 @@ class AtomicRedisLockStore(RedisLockStore):
                 await self._bounded(self.client.eval(RELEASE_SCRIPT, 1, key, token))
                 return
             except redis.RedisError:
-                await asyncio.sleep(self.timeout)
+                await asyncio.sleep(self.call_timeout)
 
     async def _renew(self, key: Text, token: Text, lease: float, until: float) -> None:
         """Keeps the lease while the turn runs, up to the lock's lifetime (Rasa's meaning)."""

@@ -16,9 +16,9 @@ class Settings(BaseSettings):
     # Input limits and the action server (bot/resilience.py)
     max_message_chars: int = Field(2000, env="MAX_MESSAGE_CHARS", ge=1)
     action_server_concurrency: int = Field(32, env="ACTION_SERVER_CONCURRENCY", ge=1)
-    # Connect and reply timeout of the Redis lock store's calls (bot/locks.py): a hung Redis
-    # costs a waiting user about this long, then the friendly reply.
-    lock_redis_timeout_s: float = Field(1.0, env="LOCK_REDIS_TIMEOUT_S", gt=0, le=10)
+    # What a hung Redis may cost a user waiting for the lock store (bot/locks.py), then the
+    # friendly reply; each Redis call gets half of it.
+    lock_redis_timeout_s: float = Field(2.0, env="LOCK_REDIS_TIMEOUT_S", gt=0, le=20)
     # How long conversations are kept (bot/retention.py); shown in the privacy notice.
     retention_days: int = Field(30, env="RETENTION_DAYS", ge=0)
     # Crisis and emergency numbers (bot/safety/lines.py); empty = the knowledge base's default.

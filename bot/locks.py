@@ -149,6 +149,7 @@ class AtomicRedisLockStore(RedisLockStore):
         return False
 
     async def _undo_late_set(self, key: Text, token: Text, lease: float) -> None:
+        """Deletes this holder's key once Redis answers again (for at most one lease)."""
         loop = asyncio.get_running_loop()
         give_up = loop.time() + lease
         while loop.time() < give_up:
@@ -174,8 +175,9 @@ class AtomicRedisLockStore(RedisLockStore):
     async def _release(self, key: Text, token: Text) -> None:
         try:
             await self._bounded(self.client.eval(RELEASE_SCRIPT, 1, key, token))
-        except redis.RedisError as error:  # the lease runs out by itself
-            logger.warning("Could not release a conversation lock (%s); it expires by itself.", type(error).__name__)
+        except redis.RedisError as error:  # tried again in the background; the lease bounds it anyway
+            logger.warning("Could not release a conversation lock (%s); trying again.", type(error).__name__)
+            asyncio.ensure_future(self._undo_late_set(key, token, LEASE_S))
 
     async def is_locked(self, conversation_id: Text) -> bool:
         """Whether the conversation is locked right now (waiters are not recorded)."""

@@ -87,9 +87,10 @@ class AtomicRedisLockStore(RedisLockStore):
         if endpoint_config is not None:
             kwargs = {**endpoint_config.kwargs, **kwargs}
             kwargs.setdefault("host", endpoint_config.url or "localhost")
-        #: What a hung Redis may cost a waiting user, in seconds; each call gets half of it.
+        #: What a hung Redis may cost a waiting user, in seconds; each call gets a little under
+        #: half of it (two attempts, and the scheduling around them).
         self.timeout = float(kwargs.pop("timeout", None) or settings().lock_redis_timeout_s)
-        self.call_timeout = self.timeout / 2
+        self.call_timeout = self.timeout * 0.45
         kwargs["socket_timeout"] = self.call_timeout
         super().__init__(**kwargs)  # Rasa's blocking client (self.red) is never used here
         pool_options = self.red.connection_pool.connection_kwargs

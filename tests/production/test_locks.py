@@ -136,7 +136,7 @@ def test_the_lock_timeout_comes_from_the_settings(monkeypatch):
     monkeypatch.setenv("LOCK_REDIS_TIMEOUT_S", "0.5")
     store = AtomicRedisLockStore(host="127.0.0.1", port=1, db=0, key_prefix="x")
     assert store.timeout == 0.5
-    assert store.client.connection_pool.connection_kwargs["socket_timeout"] == 0.25, "two attempts fit in it"
+    assert store.client.connection_pool.connection_kwargs["socket_timeout"] * 2 < 0.5, "two attempts fit in it"
 
 
 async def test_a_long_turn_keeps_its_lock_and_a_dead_holder_frees_it_within_the_short_lease(replicas, monkeypatch):

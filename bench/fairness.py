@@ -44,9 +44,12 @@ TARGETS = {"flood_p95_ratio": 2.0, "long_last_first_ratio": 1.5, "hung_redis_wai
 Timed = Tuple[float, float]  # (start, latency) in perf_counter seconds
 
 
-async def interviews(url: str, users: int, turns_each: int) -> List[Timed]:
-    """`users` people holding interviews, `turns_each` turns each; every turn's (start, latency)."""
+async def interviews(url: str, users: int, turns_each: int, failed: Optional[List[str]] = None) -> List[Timed]:
+    """`users` people holding interviews, `turns_each` turns each; every answered turn's (start,
+    latency). A turn without an answer (an HTTP error, a timeout) goes to `failed`, and that
+    person starts a new conversation."""
     timed: List[Timed] = []
+    failed = [] if failed is None else failed
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300)) as session:
 
         async def user(index: int) -> None:
@@ -60,7 +63,11 @@ async def interviews(url: str, users: int, turns_each: int) -> List[Timed]:
                         break
                     left -= 1
                     start = time.perf_counter()
-                    replies = await say(session, url, sender, text)
+                    try:
+                        replies = await say(session, url, sender, text)
+                    except (RuntimeError, aiohttp.ClientError, asyncio.TimeoutError) as error:
+                        failed.append(str(error)[:120])
+                        break
                     timed.append((start, time.perf_counter() - start))
                 if left <= 0:
                     return
@@ -78,9 +85,12 @@ async def flood(url: str, messages: int, connections: int) -> Tuple[float, float
 
         async def connection() -> None:
             for index in left:
-                async with session.post(url, json={"sender": sender, "message": f"hello {index}"}) as answer:
-                    await answer.read()
-                    statuses[answer.status] = statuses.get(answer.status, 0) + 1
+                try:
+                    async with session.post(url, json={"sender": sender, "message": f"hello {index}"}) as answer:
+                        await answer.read()
+                        statuses[answer.status] = statuses.get(answer.status, 0) + 1
+                except (aiohttp.ClientError, asyncio.TimeoutError):
+                    statuses[0] = statuses.get(0, 0) + 1  # no answer at all
 
         start = time.perf_counter()
         await asyncio.gather(*(connection() for _ in range(connections)))
@@ -88,10 +98,12 @@ async def flood(url: str, messages: int, connections: int) -> Tuple[float, float
 
 
 async def flood_scenario(url: str, users: int, turns_each: int, messages: int) -> Dict[str, Any]:
-    quiet = await interviews(url, users, turns_each)
+    quiet_failed: List[str] = []
+    flood_failed: List[str] = []
+    quiet = await interviews(url, users, turns_each, quiet_failed)
     flooding = asyncio.ensure_future(flood(url, messages, 50))
     await asyncio.sleep(0.5)  # the flood is under way
-    during = await interviews(url, users, turns_each)
+    during = await interviews(url, users, turns_each, flood_failed)
     flood_start, flood_end, statuses = await flooding
     in_window = [latency for start, latency in during if flood_start <= start <= flood_end]
     quiet_p95 = percentile([latency for _, latency in quiet], 95)
@@ -101,6 +113,9 @@ async def flood_scenario(url: str, users: int, turns_each: int, messages: int) -
         "quiet_p95_ms": round(quiet_p95 * 1000, 1),
         "flood_p95_ms": round(flood_p95 * 1000, 1),
         "turns_during_flood": len(in_window),
+        "unanswered_quiet": len(quiet_failed),
+        "unanswered_during_flood": len(flood_failed),
+        "unanswered_examples": sorted(set(flood_failed))[:3],
         "flood_seconds": round(flood_end - flood_start, 2),
         "flood_statuses": statuses,
         "flood_p95_ratio": round(flood_p95 / quiet_p95, 2) if quiet_p95 else None,

@@ -121,8 +121,8 @@ def conversations(bot: str, offset: int = 0) -> Iterator[Any]:
             yield OurConversation(patient)
     else:
         n = len(BASELINE_SCRIPTS)
-        cycle = itertools.cycle(BASELINE_SCRIPTS[offset % n:] + BASELINE_SCRIPTS[: offset % n])
-        for script in cycle:
+        scripts = itertools.cycle(BASELINE_SCRIPTS[offset % n:] + BASELINE_SCRIPTS[: offset % n])
+        for script in scripts:
             yield ScriptConversation(script)
 
 

@@ -3,12 +3,13 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PORT ?= 5005
 
-.PHONY: help setup model run prod test test-unit validate test-stories test-conversations eval bench lint clean
+.PHONY: help setup model run prod prod-stop deploy-model test test-unit validate test-stories test-conversations eval bench lint clean
 
 help:
 	@echo "make run    install (first time), train (when the data changed) and start on localhost:$(PORT)"
 	@echo "make test   unit tests, data validation, training, test stories, end-to-end conversations"
-	@echo "make prod   two Rasa replicas + action server behind nginx, PostgreSQL + Redis (docs/production.md)"
+	@echo "make prod   two Rasa replicas + action server behind nginx under supervisord, PostgreSQL + Redis (docs/production.md)"
+	@echo "make prod-stop     stop it; make deploy-model [MODEL=file]: new model, one replica at a time"
 	@echo "make bench  latency, throughput, memory and training time against a stock Rasa baseline"
 	@echo "make lint   ruff and mypy on bot/, actions/, evaluation/ (config in pyproject.toml)"
 	@echo "make eval   the clinical vignettes through REST; report in results/eval.md (URL=http://... to use a running server)"
@@ -25,11 +26,19 @@ run: model
 test: setup
 	@scripts/test.sh
 
-# Production topology: nginx (sticky) -> 2 Rasa replicas -> action server; PostgreSQL + Redis.
-# The load balancer listens on 8080 unless PORT is set in the environment.
+# Production topology under supervisord: nginx -> 2 Rasa replicas -> action server; PostgreSQL +
+# Redis. The load balancer listens on 8080 unless PORT is set in the environment (DETACH=1: in
+# the background; `make prod-stop` stops it). `make deploy-model` rolls the newest model (or
+# MODEL=file) onto the running replicas one at a time.
 prod: model
 	@scripts/setup_prod.sh
 	@scripts/scale_out.sh
+
+prod-stop:
+	@scripts/prod_stop.sh
+
+deploy-model:
+	@scripts/deploy_model.sh
 
 # The steps of `make test`, one at a time.
 test-unit: setup

@@ -4,31 +4,18 @@ Ours: realistic symptom interviews. A patient opens with a free-text description
 words, then answers each follow-up question from a hidden profile, in free text ("yes", "no",
 "not sure", with some variety), until the assistant concludes (or sends the emergency route).
 A few patients bring up a warning sign mid-interview. The question text is mapped back to its
-feature through the knowledge base, like tests/support/patient.py does.
+feature through the knowledge base (evaluation.profile_patient, shared with the tests).
 
 Baseline: the stock `rasa init` assistant's own greet / mood conversation (its stories).
 """
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
-from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Optional, Sequence
 
-from tests.support.chat import assessment_in
-
-MAX_TURNS = 12  # the interview asks at most 8 questions; a few turns of slack
-
-
-@dataclass(frozen=True)
-class Patient:
-    opening: str
-    has: FrozenSet[str] = frozenset()
-    unsure_about: FrozenSet[str] = frozenset()
-    # a message sent instead of the answer after this many answers (a warning sign mid-interview)
-    interrupt: Optional[str] = None
-    interrupt_after: int = 1
-    style: int = 0  # which answer wording to use
-
+from evaluation.patient import assessment_in
+from evaluation.profile_patient import ANSWER_STYLES, MAX_TURNS, question_feature
+from evaluation.profile_patient import ProfilePatient as Patient
 
 # (opening, what the patient has): one per cause, the openings of tests/conversations.
 PATIENTS: List[Patient] = [
@@ -72,12 +59,6 @@ PATIENTS: List[Patient] = [
             interrupt="my calf is swollen and now I have chest pain", interrupt_after=2, style=2),
 ]
 
-ANSWERS = [
-    {"yes": "yes", "no": "no", "unsure": "not sure"},
-    {"yes": "yeah, that's right", "no": "no, not really", "unsure": "I don't know"},
-    {"yes": "yes it does", "no": "nope", "unsure": "maybe, not sure"},
-]
-
 BASELINE_SCRIPTS: List[List[str]] = [
     ["hello", "I am feeling great", "bye"],
     ["hi there", "I am sad", "yes it helped", "goodbye"],
@@ -86,21 +67,10 @@ BASELINE_SCRIPTS: List[List[str]] = [
 ]
 
 
-def _question_map() -> Dict[str, str]:
-    from bot.knowledge import load_knowledge
-
-    kb = load_knowledge()
-    return {f.question: f.id for f in kb.features.values() if f.question}
-
-
 class OurConversation:
     """A stateful script: next_message(last replies) -> the next user text, or None when over."""
 
-    questions: Optional[Dict[str, str]] = None
-
     def __init__(self, patient: Patient) -> None:
-        if OurConversation.questions is None:
-            OurConversation.questions = _question_map()
         self.patient = patient
         self.turns = 0
         self.answers = 0
@@ -117,7 +87,7 @@ class OurConversation:
         if self.turns >= MAX_TURNS:
             self.outcome = "lost"
             return None
-        feature = next((self.questions.get(r.get("text")) for r in replies if r.get("text") in self.questions), None)
+        feature = question_feature(replies)
         if feature is None:
             self.outcome = "lost"  # neither a question nor a conclusion
             return None
@@ -126,12 +96,7 @@ class OurConversation:
         p = self.patient
         if p.interrupt and self.answers == p.interrupt_after + 1:
             return p.interrupt
-        words = ANSWERS[p.style % len(ANSWERS)]
-        if feature in p.has:
-            return words["yes"]
-        if feature in p.unsure_about:
-            return words["unsure"]
-        return words["no"]
+        return p.answer(feature)
 
 
 class ScriptConversation:
@@ -156,15 +121,15 @@ def conversations(bot: str, offset: int = 0) -> Iterator[Any]:
             yield OurConversation(patient)
     else:
         n = len(BASELINE_SCRIPTS)
-        cycle = itertools.cycle(BASELINE_SCRIPTS[offset % n:] + BASELINE_SCRIPTS[: offset % n])
-        for script in cycle:
+        scripts = itertools.cycle(BASELINE_SCRIPTS[offset % n:] + BASELINE_SCRIPTS[: offset % n])
+        for script in scripts:
             yield ScriptConversation(script)
 
 
 def nlu_corpus() -> List[str]:
     """Messages for the in-process NLU timing: every opening, answer wording and interrupt."""
     out = [p.opening for p in PATIENTS] + [p.interrupt for p in PATIENTS if p.interrupt]
-    for words in ANSWERS:
+    for words in ANSWER_STYLES:
         out.extend(words.values())
     return out
 

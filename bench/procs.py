@@ -21,7 +21,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 # The same quiet environment and port picker as the test harness (one definition).
-from tests.support.servers import QUIET_ENV, free_port  # noqa: E402
+from bot.ops.local import QUIET_ENV, free_port  # noqa: E402
 
 
 def base_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:

@@ -17,6 +17,9 @@ class Settings(BaseSettings):
     # 4096: what Telegram lets a person send in one message (and far below what slows the model).
     max_message_chars: int = Field(4096, env="MAX_MESSAGE_CHARS", ge=1)
     action_server_concurrency: int = Field(32, env="ACTION_SERVER_CONCURRENCY", ge=1)
+    # What a hung Redis may cost a user waiting for the lock store (bot/locks.py), then the
+    # friendly reply; each Redis call gets half of it.
+    lock_redis_timeout_s: float = Field(2.0, env="LOCK_REDIS_TIMEOUT_S", gt=0, le=20)
     # How long conversations are kept (bot/retention.py); shown in the privacy notice.
     retention_days: int = Field(30, env="RETENTION_DAYS", ge=0)
     # Crisis and emergency numbers (bot/safety/lines.py); empty = the knowledge base's default.

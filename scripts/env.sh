@@ -8,3 +8,6 @@ export RASA_TELEMETRY_ENABLED=false
 export SQLALCHEMY_SILENCE_UBER_WARNING=1
 export MPLCONFIGDIR="${MPLCONFIGDIR:-/tmp/leg-triage-mpl}"
 RASA=".venv/bin/python -m bot.rasa_cli"   # the rasa command, minus library noise (bot/rasa_cli.py)
+# endpoints.yml calls the action server at 127.0.0.1:${ACTION_PORT} (Rasa substitutes ${VAR} in
+# endpoint files and refuses to start when one is unset).
+export ACTION_PORT="${ACTION_PORT:-5055}"

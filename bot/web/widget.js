@@ -270,6 +270,7 @@
 
   // --- connection ---
   var socket = null;
+  var balancerKey = Math.random().toString(36).slice(2, 12);
   var ready = false;
   var pending = [];
 
@@ -279,7 +280,11 @@
   }
 
   function connect() {
-    socket = window.io(options.server, { path: options.socketPath, reconnectionDelayMax: 5000 });
+    // `lb`: one random value for every request of this page (the handshake too), so a load
+    // balancer can keep socket.io's long-polling requests on one replica (deploy/nginx.conf.template).
+    socket = window.io(options.server, {
+      path: options.socketPath, reconnectionDelayMax: 5000, query: { lb: balancerKey }
+    });
     socket.on("connect", function () {
       setStatus("Connecting\u2026", "connecting");
       socket.emit("session_request", { session_id: state.sessionId });

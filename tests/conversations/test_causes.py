@@ -7,7 +7,7 @@ import pytest
 
 from bot.knowledge import load_knowledge
 from tests.support.chat import Chat
-from tests.support.patient import Patient
+from evaluation.profile_patient import ProfilePatient
 
 # cause id -> (opening, what the patient has, the route a clinician expects)
 CASES = {
@@ -112,7 +112,7 @@ def test_every_cause_has_a_conversation():
 def test_free_text_conversation_ranks_the_cause_first_with_the_right_route(stack, cause_id):
     opening, has, route = CASES[cause_id]
     chat = Chat(stack.url)
-    assessment = Patient(opening, frozenset(has)).consult(chat)
+    assessment = ProfilePatient(opening, frozenset(has)).consult(chat.say)
     ranked = [c["id"] for c in assessment["causes"]]
     assert ranked and ranked[0] == cause_id, f"ranked {ranked}\n{chat.dump()}"
     assert assessment["triage"] == route, chat.dump()

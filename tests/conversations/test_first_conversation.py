@@ -2,7 +2,7 @@
 from bot.engine import MAX_QUESTIONS
 from bot.knowledge import load_knowledge
 from tests.support.chat import Chat, assessment_in, buttons_in, texts
-from tests.support.patient import question_feature
+from evaluation.profile_patient import question_feature
 
 TRIAGE_LEVELS = {"emergency", "urgent", "routine", "self_care"}
 

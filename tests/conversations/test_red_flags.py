@@ -4,7 +4,7 @@ import pytest
 
 from bot.knowledge import load_knowledge
 from tests.support.chat import Chat, assessment_in, buttons_in, texts
-from tests.support.patient import question_feature
+from evaluation.profile_patient import question_feature
 
 # red flag id -> (an interview opening that fits it, the message that brings the sign up)
 EMERGENCIES = {

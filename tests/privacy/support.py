@@ -5,7 +5,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Dict, List
 
-from tests.support.patient import Patient
+from evaluation.profile_patient import ProfilePatient as Patient
 
 #: Restless legs: answers yes to its features, no to everything else.
 RLS = Patient("I get a creepy crawly feeling in my legs in bed and have to get up and walk",

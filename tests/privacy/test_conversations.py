@@ -50,7 +50,7 @@ def test_declining_leaves_no_row_after_a_full_interview(ask_stack):
     chat.say("hello")
     declined = chat.say("/privacy_decline")
     assert privacy_in(declined)["storage"] == "not_stored"
-    assessment = RLS.consult(chat)
+    assessment = RLS.consult(chat.say)
     assert assessment["causes"][0]["id"] == "restless_legs_syndrome"
     # The conversation goes on (it is held in memory) but nothing reached the store.
     assert "restless legs" in texts(chat.say("why?")).lower()
@@ -64,7 +64,7 @@ def test_agreeing_mid_interview_keeps_the_whole_conversation_and_the_interview(a
     accepted = chat.press(first, "Yes, keep it")
     assert privacy_in(accepted)["storage"] == "stored"
     assert sqlite_user_texts(ask_stack.tracker_db, chat.sender) == [RLS.opening, "/privacy_accept"]
-    assessment = RLS.carry_on(chat, chat.say("yes"))  # the pending question is still pending
+    assessment = RLS.carry_on(chat.say, chat.say("yes"))  # the pending question is still pending
     assert assessment["causes"][0]["id"] == "restless_legs_syndrome"
     assert len(sqlite_user_texts(ask_stack.tracker_db, chat.sender)) >= 4
 

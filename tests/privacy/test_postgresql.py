@@ -54,7 +54,7 @@ def test_declining_leaves_no_row_in_postgresql_after_a_full_interview(prod_stack
     chat = Chat(prod_stack.url)
     assert privacy_in(chat.say("hello"))["storage"] == "ask"
     assert privacy_in(chat.say("/privacy_decline"))["storage"] == "not_stored"
-    assessment = RLS.consult(chat)
+    assessment = RLS.consult(chat.say)
     assert assessment["causes"][0]["id"] == "restless_legs_syndrome"
     assert pg_events(prod_stack.db_name, chat.sender) == []
     assert redis_ttl(prod_stack.redis_prefix, chat.sender) > 0  # held in Redis, and it expires

@@ -6,9 +6,10 @@ those whose modules were selected): on 2 cores that is about half the wall time 
 them one module after another. Each module fixture waits for its stack and stops it when the
 module is done.
 
-- ``scale_out``   (test_scale_out.py): scripts/scale_out.sh itself: action server, two Rasa
-  replicas on the machine's PostgreSQL (a throwaway database) and Redis (the tests' db number and
-  a random key prefix), nginx in front.
+- ``scale_out``   (test_scale_out.py): scripts/scale_out.sh itself: supervisord running the action
+  server, two Rasa replicas on the machine's PostgreSQL (a throwaway database) and Redis (the
+  tests' db number and a random key prefix), the readiness gate and nginx in front; the HTTP API
+  on, its token in a file.
 - ``single_node`` (test_single_node.py): the default `make run` topology (SQLite under the stack's
   temp dir, in-memory lock) with REST (bot.channels.rest.RestInput), the widget and Telegram
   (against the fake Bot API server of tests/channels/telegram_support.py).
@@ -28,6 +29,8 @@ import pytest
 from tests.channels.telegram_support import BOT_USERNAME, SECRET, TOKEN, WEBHOOK_URL, FakeBotApi
 from tests.production.support import (
     PROD_CREDENTIALS,
+    SCALE_OUT_API_TOKEN,
+    SCALE_OUT_DB_PASSWORD,
     ConfiguredStack,
     PrivatePostgres,
     PrivateRedis,
@@ -75,7 +78,11 @@ def start_scale_out(workdir: Path) -> ScaleOutStack:
     workdir.mkdir(parents=True, exist_ok=True)
     credentials.write_text(PROD_CREDENTIALS)
     env = prod_env(db_name, prefix, action_url="(set by ScaleOut)")
-    env.update({"CREDENTIALS": str(credentials), "MODEL": str(latest_model()), "RETENTION_DAYS": "30"})
+    env.update({"CREDENTIALS": str(credentials), "MODEL": str(latest_model()), "RETENTION_DAYS": "30",
+                # Secrets the way an operator passes them: the environment and a file (never argv).
+                "DB_PASSWORD": SCALE_OUT_DB_PASSWORD, "RASA_API_TOKEN_FILE": str(workdir / "api-token")})
+    (workdir / "api-token").write_text(SCALE_OUT_API_TOKEN + "\n")
+    (workdir / "api-token").chmod(0o600)
     running = ScaleOutStack(ScaleOut(workdir, env), db_name, prefix)
     try:
         running.scale_out.start()

@@ -36,6 +36,10 @@ REDIS_PORT = int(os.environ.get("TEST_REDIS_PORT", "6379"))
 #: The tests' Redis database on the shared server (the lock keys also get a random prefix).
 REDIS_TEST_DB = int(os.environ.get("TEST_REDIS_DB", "2"))
 
+#: Secrets of the scale_out stack (PostgreSQL trusts local logins, so any password works there).
+SCALE_OUT_API_TOKEN = f"api-token-{uuid.uuid4().hex}"
+SCALE_OUT_DB_PASSWORD = f"db-password-{uuid.uuid4().hex}"
+
 #: A user's conversation per test scenario; its turns and what the assessment must say.
 RLS_OPENING = "I get a creepy crawly feeling in my legs in bed and have to get up and walk"
 
@@ -260,7 +264,8 @@ class ConfiguredStack(Stack):
 
 
 class ScaleOut:
-    """scripts/scale_out.sh as a subprocess, on free ports, with its run directory in `workdir`."""
+    """scripts/scale_out.sh as a subprocess (supervisord in the foreground), on free ports, with its
+    run directory in `workdir`."""
 
     def __init__(self, workdir: Path, env: Dict[str, str], replicas: int = 2) -> None:
         self.workdir = workdir
@@ -290,50 +295,68 @@ class ScaleOut:
     def replica_url(self, index: int) -> str:
         return f"http://127.0.0.1:{self.replica_ports[index]}"
 
-    def start(self, timeout: float = 420) -> "ScaleOut":
+    def start(self, timeout: float = 600) -> "ScaleOut":
         self.workdir.mkdir(parents=True, exist_ok=True)
         out = open(self.log, "ab")
         self.popen = subprocess.Popen(["bash", str(ROOT / "scripts" / "scale_out.sh")], cwd=ROOT, env=self.env,
                                       stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        urls = [self.replica_url(i) for i in range(len(self.replica_ports))] + [self.url]
-        wait_until(lambda: all(requests.get(f"{u}/webhooks/rest/", timeout=2).ok for u in urls),
-                   timeout, "scripts/scale_out.sh", self.popen, self.log)
+        wait_until(lambda: self.serving() == set(self.replica_ports) and requests.get(
+            f"{self.url}/webhooks/rest/", timeout=2).ok, timeout, "scripts/scale_out.sh", self.popen, self.log)
         return self
 
-    def pid(self, name: str) -> Optional[int]:
-        path = self.run_dir / "pids" / f"{name}.pid"
-        return int(path.read_text()) if path.exists() else None
+    def serving(self) -> set:
+        """The replicas the readiness gate has put in nginx's upstream."""
+        import json
 
-    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        try:
+            return set(json.loads((self.run_dir / "gate.json").read_text())["ready"])
+        except (FileNotFoundError, ValueError, KeyError):
+            return set()
+
+    def supervisorctl(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        return subprocess.run([str(ROOT / ".venv" / "bin" / "supervisorctl"), "-c", str(self.run_dir / "supervisord.conf"),
+                               *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout)
+
+    def pid(self, name: str) -> Optional[int]:
+        answer = self.supervisorctl("pid", name).stdout.strip()
+        return int(answer) if answer.isdigit() and int(answer) > 0 else None
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> int:
         pid = self.pid(name)
-        assert pid is not None, f"no pid file for {name}"
+        assert pid is not None, f"supervisord runs no {name}"
         os.kill(pid, sig)
+        return pid
 
     def stop(self) -> None:
         if self.popen is None:
             return
+        programs = [pid for pid in (self.pid(name) for name in self.program_names()) if pid]
         if self.popen.poll() is None:
-            self.popen.terminate()  # the script's trap stops its children
+            self.popen.terminate()  # the script passes it on to supervisord, which stops its programs
             try:
-                self.popen.wait(60)
+                self.popen.wait(90)
             except subprocess.TimeoutExpired:
                 pass
-        # Whatever is left (the script was killed before its trap ran): by pid file, then the group.
-        for pid_file in (self.run_dir / "pids").glob("*.pid"):
-            try:
-                os.kill(int(pid_file.read_text()), signal.SIGKILL)
-            except (ProcessLookupError, ValueError):
-                pass
-        if self.popen.poll() is None:
+        if self.popen.poll() is None:  # whatever is left: the whole session
             try:
                 os.killpg(self.popen.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
             self.popen.wait(10)
+        for pid in programs:  # supervisord's programs have process groups of their own
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def program_names(self) -> List[str]:
+        answer = self.supervisorctl("status", timeout=30).stdout
+        return [line.split()[0] for line in answer.splitlines() if line.strip()]
 
     def keep_logs(self, destination: Path) -> None:
         destination.mkdir(parents=True, exist_ok=True)
-        for path in list(self.run_dir.glob("*.log")) + [self.log, self.run_dir / "nginx.conf"]:
+        for path in list(self.run_dir.glob("*.log")) + [self.log, self.run_dir / "nginx.conf",
+                                                        self.run_dir / "supervisord.conf"]:
             if path.exists():
                 shutil.copy(path, destination / path.name)
 
@@ -356,7 +379,9 @@ class SocketUser:
         confirmed: asyncio.Queue = asyncio.Queue()
         self.client.on("bot_uttered", self.messages.put_nowait)
         self.client.on("session_confirm", confirmed.put_nowait)
-        await self.client.connect(self.base_url, socketio_path="/socket.io", transports=["polling"],
+        # `lb`: what the widget adds to every request of a page, for the load balancer's stickiness.
+        await self.client.connect(f"{self.base_url}?lb={uuid.uuid4().hex[:10]}", socketio_path="/socket.io",
+                                  transports=["polling"],
                                   headers={"Origin": self.base_url})
         await self.client.emit("session_request", {"session_id": self.session_id})
         assert await asyncio.wait_for(confirmed.get(), 30) == self.session_id
@@ -382,6 +407,20 @@ class SocketUser:
             await self.client.eio.disconnect(abort=True)
         except Exception:
             pass
+
+
+def answer_yes_until_assessment(chat: Any, replies: List[Dict[str, Any]], limit: int = 10) -> Optional[Dict[str, Any]]:
+    """Answers "yes" to every question until the assistant concludes; no answer on the way may be
+    the "having trouble" reply. Returns the assessment (None: no conclusion within `limit`)."""
+    from bot import resilience
+    from tests.support.chat import assessment_in, texts
+
+    for _ in range(limit):
+        if assessment_in(replies):
+            break
+        replies = chat.say("yes")
+        assert resilience.TROUBLE_REPLY not in texts(replies), chat.dump()
+    return assessment_in(replies)
 
 
 def eventually(check, timeout: float = 15.0, interval: float = 0.2) -> bool:

@@ -6,6 +6,10 @@ Private PostgreSQL and Redis instances (conftest.py): the machine's services are
 """
 from __future__ import annotations
 
+import os
+import signal
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 import requests
 
@@ -56,4 +60,36 @@ def test_store_restart_under_a_running_replica(infra, service):
     assert "crawling_sensation" in assessment["evidence"]["present"], "the turn from before the outage"
     # Every turn the user saw answered is stored; the refused one is not.
     assert eventually(lambda: user_turns(infra, chat.sender) == len(chat.transcript))
+    assert infra.stack.process("rasa").popen.poll() is None
+
+
+def test_a_hung_redis_gets_each_waiting_user_the_friendly_reply_and_the_replica_keeps_serving(infra):
+    """Redis frozen (SIGSTOP on the private instance: it accepts connections and never answers).
+    Three users write at once: each gets the kind reply (the lock store gives up after its short
+    timeout, LOCK_REDIS_TIMEOUT_S, instead of freezing the replica's event loop for 10 s per
+    user), the replica's other routes answer meanwhile, and once Redis is back the interview goes
+    on. How long each user waits is measured in `make bench`, not asserted here."""
+    chat = Chat(infra.stack.url)
+    replies = chat.say(RLS_OPENING)
+    assert any(r.get("buttons") for r in replies), chat.dump()
+
+    def write(sender: str) -> requests.Response:
+        return requests.post(f"{infra.stack.url}/webhooks/rest/webhook", json={"sender": sender, "message": "yes"},
+                             timeout=120)
+
+    os.kill(infra.redis.popen.pid, signal.SIGSTOP)
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            pending = [pool.submit(write, sender) for sender in (chat.sender, "hung-2", "hung-3")]
+            health = pool.submit(requests.get, f"{infra.stack.url}/webhooks/rest/", timeout=60)
+            answers = [p.result() for p in pending]
+        assert health.result().ok
+        for answer in answers:
+            assert answer.status_code == 200, answer.text[:300]
+            assert texts(answer.json()) == resilience.TROUBLE_REPLY
+    finally:
+        os.kill(infra.redis.popen.pid, signal.SIGCONT)
+
+    assessment = answer_until_assessment(chat, replies)
+    assert assessment and assessment["causes"][0]["id"] == "restless_legs_syndrome", chat.dump()
     assert infra.stack.process("rasa").popen.poll() is None

@@ -1,23 +1,38 @@
-"""scripts/scale_out.sh end to end: two Rasa replicas and the action server behind nginx, on the
-machine's PostgreSQL (a throwaway database) and Redis (the tests' db, a random key prefix).
-One run of the script for the module (conftest.py); the replica is killed in the last test."""
+"""scripts/scale_out.sh end to end: supervisord running two Rasa replicas, the action server, the
+readiness gate and nginx, on the machine's PostgreSQL (a throwaway database) and Redis (the
+tests' db, a random key prefix). One run of the script for the module (conftest.py); the model
+is swapped under load near the end and a replica is killed in the last test."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import subprocess
 import sys
+import tarfile
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, Dict, List
 
 import requests
 
 from bot import resilience
-from tests.production.support import RLS_OPENING, SocketUser, eventually, pg_connect, pg_events
+from bot.ops.models import METADATA, model_id
+from tests.production.support import (
+    RLS_OPENING,
+    SCALE_OUT_API_TOKEN,
+    SCALE_OUT_DB_PASSWORD,
+    SocketUser,
+    answer_yes_until_assessment,
+    eventually,
+    pg_connect,
+    pg_events,
+)
 from tests.support.chat import Chat, assessment_in, texts
-from tests.support.servers import ROOT
+from tests.support.servers import ROOT, latest_model
 
 
 def user_events(scale_out, sender: str) -> List[Dict[str, Any]]:
@@ -125,12 +140,90 @@ def test_delete_my_data_and_forget_erase_the_conversation_in_postgresql(scale_ou
         assert eventually(lambda: pg_events(scale_out.db_name, chat.sender) == [])
 
 
-def test_the_http_api_is_off_on_the_replicas_and_the_load_balancer(scale_out):
+def test_the_http_api_needs_the_token_and_no_secret_is_on_a_command_line(scale_out):
+    """The token comes from a file (RASA_API_TOKEN_FILE), the database password from the
+    environment: Rasa's API answers only with the token, and neither secret appears in any
+    process's arguments (what `ps` shows every local user)."""
     so = scale_out.scale_out
     for url in (so.replica_url(0), so.replica_url(1), so.url):
-        assert requests.get(f"{url}/conversations/x/tracker", timeout=10).status_code in (403, 404)
-        assert requests.get(f"{url}/status", timeout=10).status_code in (403, 404)
+        assert requests.get(f"{url}/conversations/x/tracker", timeout=10).status_code == 401
+        assert requests.get(f"{url}/status", timeout=10).status_code == 401
+    assert requests.get(f"{so.replica_url(0)}/status", params={"token": SCALE_OUT_API_TOKEN}, timeout=30).ok
 
+    command_lines = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            command_lines.append(cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+        except OSError:
+            continue
+    replicas = [c for c in command_lines if "bot.ops.replica" in c and str(so.replica_ports[0]) in c]
+    assert replicas, "the replica's process was not found (the check would prove nothing)"
+    for secret in (SCALE_OUT_API_TOKEN, SCALE_OUT_DB_PASSWORD):
+        assert not [c for c in command_lines if secret in c], "a secret is visible in ps"
+
+
+def test_twenty_users_behind_one_address_are_spread_over_the_replicas(scale_out):
+    so = scale_out.scale_out
+    access_log = so.run_dir / "nginx-access.log"
+    before = len(access_log.read_text().splitlines())
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        replies = list(pool.map(lambda i: say(so.url, f"crowd-{i}-{uuid.uuid4().hex[:6]}", "hello"), range(20)))
+    assert all("not a doctor" in texts(r) for r in replies)
+    lines = [line for line in access_log.read_text().splitlines()[before:] if "/webhooks/rest/webhook" in line]
+    served = {line.rsplit("upstream=", 1)[1] for line in lines}
+    assert served == {f"127.0.0.1:{port}" for port in so.replica_ports}, served
+
+
+def test_the_action_server_killed_is_restarted_and_the_conversation_goes_on(scale_out):
+    so = scale_out.scale_out
+    chat = Chat(so.url)
+    replies = chat.say(RLS_OPENING)
+    assert any(r.get("buttons") for r in replies), chat.dump()
+    killed = so.kill("actions")
+    answer = requests.post(f"{so.url}/webhooks/rest/webhook", json={"sender": chat.sender, "message": "yes"}, timeout=120)
+    assert answer.status_code == 200  # while it is down: the kind reply (or its answer, once back)
+    assert eventually(lambda: so.pid("actions") not in (None, killed), 60), "supervisord did not restart it"
+    assert eventually(lambda: requests_ok(f"http://127.0.0.1:{so.action_port}/health"), 300)
+    assessment = answer_yes_until_assessment(chat, replies)
+    assert assessment and assessment["causes"][0]["id"] == "restless_legs_syndrome", chat.dump()
+    assert "crawling_sensation" in assessment["evidence"]["present"], "the turn from before the crash counts"
+
+
+def test_a_model_swap_under_load_loses_no_turn(scale_out, tmp_path):
+    """make deploy-model while users talk through nginx: every turn gets its real answer, and at
+    the end both replicas serve the new model."""
+    so = scale_out.scale_out
+    new_model = model_with_new_id(latest_model(), tmp_path / "next-model.tar.gz")
+    outcomes: List[str] = []
+    done = threading.Event()
+
+    def user(index: int) -> None:
+        chat = Chat(so.url, f"swap-{index}-{uuid.uuid4().hex[:6]}")
+        while not done.is_set():
+            try:
+                replies = chat.say("hello")
+                outcomes.append("ok" if "not a doctor" in texts(replies) else f"odd: {texts(replies)[:80]}")
+            except (AssertionError, requests.RequestException) as error:
+                outcomes.append(f"failed: {str(error)[:120]}")
+            time.sleep(0.3)
+
+    users = [threading.Thread(target=user, args=(i,)) for i in range(3)]
+    for thread in users:
+        thread.start()
+    try:
+        deploy = subprocess.run(["bash", "scripts/deploy_model.sh"], cwd=ROOT, capture_output=True, text=True,
+                                timeout=1800, env=dict(so.env, MODEL=str(new_model)))
+    finally:
+        done.set()
+        for thread in users:
+            thread.join(180)
+    assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+    assert outcomes and set(outcomes) == {"ok"}, [o for o in outcomes if o != "ok"][:5]
+    new_id = model_id(new_model)
+    for index in range(len(so.replica_ports)):
+        ready = requests.get(f"{so.replica_url(index)}/webhooks/health/ready", timeout=30).json()
+        assert ready["model_id"] == new_id
+    assert so.serving() == set(so.replica_ports)
 
 def _insert_conversation(dbname: str, sender: str, last_activity: float, events: int = 3) -> None:
     conn = pg_connect(dbname)
@@ -182,9 +275,10 @@ def test_the_replica_and_action_server_logs_hold_no_message_text(scale_out):
         assert needle not in logs, f"{needle!r} is in the logs"
 
 
-def test_a_replica_killed_mid_conversation_the_other_carries_on(scale_out):
+def test_a_replica_killed_mid_conversation_the_other_carries_on_and_it_comes_back(scale_out):
     """Last test of the module: one replica dies (SIGKILL) in the middle of an interview; the
-    conversation goes on through the load balancer, served by the other, with nothing lost."""
+    conversation goes on through the load balancer, served by the other, with nothing lost, and
+    supervisord brings the dead one back (the gate puts it in again once its model is loaded)."""
     so = scale_out.scale_out
     first, second = so.replica_url(0), so.replica_url(1)
     sender = f"failover-{uuid.uuid4().hex[:10]}"
@@ -193,7 +287,7 @@ def test_a_replica_killed_mid_conversation_the_other_carries_on(scale_out):
     assert assessment_in(replies) is None and any(r.get("buttons") for r in replies), replies
     assert eventually(lambda: len(user_events(scale_out, sender)) == 2)
 
-    so.kill(f"rasa-{so.replica_ports[0]}")
+    killed = so.kill(f"rasa-{so.replica_ports[0]}")
     assert eventually(lambda: requests_fail(f"{first}/webhooks/rest/"), 30)
 
     turns = 2
@@ -208,8 +302,20 @@ def test_a_replica_killed_mid_conversation_the_other_carries_on(scale_out):
     assert {"crawling_sensation", "urge_to_move"} <= set(assessment["evidence"]["present"])
     assert eventually(lambda: len(user_events(scale_out, sender)) == turns), "nothing lost, nothing twice"
     assert "not a doctor" in texts(say(second, f"after-{sender}", "hello"))
-    assert so.popen.poll() is None, "scale_out.sh keeps serving with one replica"
-    assert eventually(lambda: "stopped" in so.log.read_text(), 10)
+
+    # Back: a new process, ready, and in nginx's upstream again (about 30 s on an idle 2-core
+    # machine: the model load; generous here, the machine is shared).
+    assert eventually(lambda: so.pid(f"rasa-{so.replica_ports[0]}") not in (None, killed), 60)
+    assert eventually(lambda: so.serving() == set(so.replica_ports), 600), "the replica did not come back"
+    assert "not a doctor" in texts(say(first, f"back-{sender}", "hello"))
+    assert so.popen.poll() is None, "scale_out.sh keeps serving"
+
+
+def requests_ok(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=5).ok
+    except requests.RequestException:
+        return False
 
 
 def requests_fail(url: str) -> bool:
@@ -218,3 +324,18 @@ def requests_fail(url: str) -> bool:
     except requests.RequestException:
         return True
     return False
+
+
+def model_with_new_id(source: Path, destination: Path) -> Path:
+    """The same trained model under a new model id: a "new model" for the rolling update."""
+    with tarfile.open(source, "r:gz") as original, tarfile.open(destination, "w:gz", compresslevel=1) as copy:
+        for member in original:
+            content = original.extractfile(member) if member.isfile() else None
+            if member.name == METADATA:
+                metadata = json.load(content)
+                metadata["model_id"] = uuid.uuid4().hex
+                data = json.dumps(metadata).encode()
+                member.size = len(data)
+                content = io.BytesIO(data)
+            copy.addfile(member, content)
+    return destination

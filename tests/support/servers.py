@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,25 +16,10 @@ from typing import Dict, List, Optional
 
 import requests
 
+from bot.ops.local import QUIET_ENV, free_port  # noqa: F401  (shared with bench/)
+
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
-QUIET_ENV = {
-    "TF_CPP_MIN_LOG_LEVEL": "3",
-    "TF_ENABLE_ONEDNN_OPTS": "0",
-    "LOG_LEVEL_LIBRARIES": "ERROR",
-    "RASA_TELEMETRY_ENABLED": "false",
-    "PYTHONWARNINGS": "ignore",
-    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-    "MPLCONFIGDIR": "/tmp/leg-triage-mpl",
-}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def latest_model() -> Path:
     models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     if not models:

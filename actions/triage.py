@@ -52,10 +52,10 @@ class ActionTriageTurn(Action):
             return [AllSlotsReset()]
         events += state_events(outcome.state)
         if kind == interview.EMERGENCY:
-            say(dispatcher, replies.emergency(outcome.assessment, kb))
+            say(dispatcher, replies.emergency(outcome.assessment, kb, outcome.state.inferred))
             return events + [SlotSet("assessment", outcome.assessment.to_payload())]
         if kind == interview.CONCLUDE:
-            say(dispatcher, replies.conclusion(outcome.assessment, kb))
+            say(dispatcher, replies.conclusion(outcome.assessment, kb, outcome.state.inferred))
             return events + [SlotSet("assessment", outcome.assessment.to_payload())]
         if kind == interview.ASK:
             question = outcome.question

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
-from bot.engine import PAYLOAD_MIN
 from bot.knowledge import KnowledgeBase
+from bot.presentation import bullets, conclusion_message, follow_up_buttons, join_words, labels, named_causes
+from bot.texts import say
 
 Message = Dict[str, Any]
 
-# A cause is named in a conclusion from the likelihood at which the payload lists it.
-NAME_FROM_LIKELIHOOD = PAYLOAD_MIN
-MAX_CAUSES_NAMED = 3
 MAX_TIPS = 5
 
 ANSWER_BUTTONS = [
@@ -25,33 +23,8 @@ ANSWER_BUTTONS = [
     {"title": "No", "payload": "/deny"},
     {"title": "Not sure", "payload": "/unsure"},
 ]
-FOLLOW_UP_BUTTONS = [
-    {"title": "Why?", "payload": "/ask_why"},
-    {"title": "What can I do?", "payload": "/ask_self_care"},
-    {"title": "What should I tell my doctor?", "payload": "/ask_doctor_summary"},
-    {"title": "What can a doctor do?", "payload": "/ask_doctor_options"},
-    {"title": "Start over", "payload": "/start_over"},
-]
-NOT_A_DIAGNOSIS = "This is not a diagnosis: only a doctor who examines you can say what it is."
-
-
-def join_words(items: Sequence[str], last: str = "and") -> str:
-    items = [i for i in items if i]
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} {last} {items[-1]}"
-
-
-def bullets(lines: Iterable[str]) -> str:
-    return "\n".join(f"• {line[0].upper()}{line[1:]}" for line in lines if line)
-
-
-def labels(feature_ids: Iterable[str], kb: KnowledgeBase) -> List[str]:
-    return [kb.features[f].label for f in feature_ids if f in kb.features]
-
-
-def named_causes(assessment: Any) -> List[Any]:
-    return [c for c in assessment.causes if c.likelihood >= NAME_FROM_LIKELIHOOD][:MAX_CAUSES_NAMED]
+FOLLOW_UP_BUTTONS = follow_up_buttons()
+NOT_A_DIAGNOSIS = say("common.not_a_diagnosis")
 
 
 def newly_raised_flags(assessment: Any, mentioned: Mapping[str, str], level: str) -> List[Any]:
@@ -71,52 +44,15 @@ def question(next_q: Any, assessment: Any, mentioned: Mapping[str, str], kb: Kno
     return messages
 
 
-def emergency(assessment: Any, kb: KnowledgeBase) -> List[Message]:
-    level = kb.triage_levels["emergency"]
-    flags = [f for f in assessment.red_flags if f.level == "emergency"]
-    first = flags[0]
-    said = join_words(labels(sorted({f for flag in flags for f in flag.because}), kb))
-    text = (
-        f"⚠️ {level.title}. You mentioned {said}: this can be a sign of something serious "
-        f"({join_words([f.name.lower() for f in flags], 'or')}).\n\n{first.what_to_do}"
-    )
-    if "emergency" not in first.what_to_do.lower():
-        text += f"\n\n{level.what_to_do}"
-    text += "\n\nI'm stopping the questions here so you can get help now."
-    return [{"text": text}, {"json_message": assessment.to_payload()}]
+def emergency(assessment: Any, kb: KnowledgeBase, inferred: Optional[Mapping[str, str]] = None) -> List[Message]:
+    """What to do now, first and alone: one message (bot.presentation), no causes beside it."""
+    return [conclusion_message(assessment, kb, inferred)]
 
 
-def conclusion(assessment: Any, kb: KnowledgeBase) -> List[Message]:
-    causes = named_causes(assessment)
-    level = kb.triage_levels[assessment.triage]
-    messages: List[Message] = []
-    if causes:
-        names = [c.name for c in causes]
-        lead = f"From what you've told me, this is most consistent with {names[0].lower()}"
-        if len(names) > 1:
-            others = join_words([n.lower() for n in names[1:]], "or")
-            lead += f". {others[0].upper()}{others[1:]} could also fit"
-        lead += f". {NOT_A_DIAGNOSIS}"
-        messages.append({"text": lead})
-        messages.append({"text": because_text(assessment, kb)})
-    else:
-        messages.append({"text": "From what you've told me, no single cause stands out. " + NOT_A_DIAGNOSIS})
-
-    route = f"{level.title}. {level.what_to_do}"
-    if assessment.red_flags:
-        route += "\n\nWhy this route: " + join_words([f.name.lower() for f in assessment.red_flags]) + "."
-    messages.append({"text": route})
-
-    tips = tips_for(assessment, kb)
-    if tips:
-        messages.append({"text": "What you can try meanwhile:\n" + bullets(tips)})
-    messages.append({"text": "See a doctor if:\n" + bullets(see_doctor_if(assessment, kb))})
-    if assessment.triage in ("urgent", "routine"):
-        messages.append({"text": "To show your doctor:\n" + summary_text(assessment, kb)})
-    messages.append({"json_message": assessment.to_payload()})
-    messages.append({"text": "You can ask me why, what you can do, or what to tell your doctor.",
-                     "buttons": FOLLOW_UP_BUTTONS})
-    return messages
+def conclusion(assessment: Any, kb: KnowledgeBase, inferred: Optional[Mapping[str, str]] = None) -> List[Message]:
+    """One message built for a phone: the card (route, why, what to do now, see a doctor if) as
+    text, its one-tap follow-ups, and the assessment payload with the card (docs/presentation.md)."""
+    return [conclusion_message(assessment, kb, inferred)]
 
 
 def invite_description() -> List[Message]:
@@ -239,12 +175,16 @@ def after_conclusion(variant: int = 0) -> List[Message]:
 
 
 def closing(variant: int = 0) -> List[Message]:
+    """After the conclusion, "no" / "nothing else" / "ok": a kind close the first time, then short
+    replies that alternate, so saying it again never gets the same words or another question."""
     texts = [
         "All right. Take care of yourself, and see a doctor if it gets worse or something new appears. "
         "I'm here if you want to tell me more.",
         "I'm here whenever you need me. Say \"start over\" to begin a new check.",
+        "Take care. If anything changes, just tell me.",
     ]
-    return [{"text": texts[min(variant, 1) if variant else 0]}]
+    index = 0 if variant <= 0 else 1 + (variant - 1) % 2
+    return [{"text": texts[index]}]
 
 
 def confirm_start_over() -> List[Message]:

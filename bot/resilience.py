@@ -98,7 +98,11 @@ ACTION_RETRY_DELAY_S = 0.25
 _ACTION_SLOTS: "weakref.WeakKeyDictionary[Any, asyncio.Semaphore]" = weakref.WeakKeyDictionary()
 
 #: Typed commands that are another intent's payload ("/forget" like Telegram's /forget).
-COMMAND_ALIASES = {"forget": "/delete_my_data"}
+COMMAND_ALIASES = {"forget": "/delete_my_data", "mydata": "/export_my_data", "summary": "/request_summary",
+                   "privacy": "/privacy_info"}
+#: What a payload the domain does not know becomes: rasa-webchat and Rasa's demos open with
+#: "/get_started", other clients with their own; all of them mean "hello".
+UNKNOWN_PAYLOAD = "/greet"
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # C0 controls except tab / newline / carriage return, DEL, and C1 controls.
@@ -143,7 +147,8 @@ def _well_formed_payload(text: Text, intents: Any, entities: Any) -> bool:
 
 
 def rewrite_command(text: Text, domain: Any) -> Text:
-    """'/forget' -> '/delete_my_data'; a '/...' the domain does not know -> plain text."""
+    """'/forget' -> '/delete_my_data'; a payload the domain does not know ('/get_started') -> '/greet';
+    any other '/...' -> plain text."""
     if not text.startswith("/"):
         return text
     name = _COMMAND_NAME.match(text).group("name")  # type: ignore[union-attr]
@@ -153,6 +158,9 @@ def rewrite_command(text: Text, domain: Any) -> Text:
         return text
     if domain is None and _INTENT_PAYLOAD.match(text):
         return text
+    payload = _INTENT_PAYLOAD.match(text)
+    if domain is not None and payload and payload.group("intent") not in domain.intents and "greet" in domain.intents:
+        return UNKNOWN_PAYLOAD
     return text.lstrip("/").strip()
 
 

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     telegram_webhook_url: str = Field("", env="TELEGRAM_WEBHOOK_URL")
     telegram_webhook_secret: SecretStr = Field(SecretStr(""), env="TELEGRAM_WEBHOOK_SECRET")
     telegram_api_base: str = Field("https://api.telegram.org", env="TELEGRAM_API_BASE")
+    # Signs the summary download links (bot/summary.py); empty = a key file under var/ (one host).
+    summary_signing_key: SecretStr = Field(SecretStr(""), env="SUMMARY_SIGNING_KEY")
     # The Telegram poller's Rasa server (bot/channels/telegram_polling.py)
     rasa_url: str = Field("http://127.0.0.1:5005", env="RASA_URL")
 

@@ -57,6 +57,9 @@ class InterviewState:
     afters: int = 0  # consecutive replies after the conclusion that said nothing new
     concluded: bool = False
     reply_key: Optional[str] = None  # what the last reply was, to never repeat it
+    # Features the assistant inferred rather than heard ("my legs" -> not one leg): feature -> the
+    # feature said that implied it. The card shows them as assumptions, never as "you said".
+    inferred: Mapping[str, str] = field(default_factory=dict)
 
     def to_slots(self) -> Dict[str, Any]:
         return {
@@ -65,7 +68,7 @@ class InterviewState:
             "pending_question": self.pending,
             "interview": {"turns": self.turns, "unreadable": self.unreadable, "invites": self.invites,
                           "afters": self.afters, "resume": self.resume, "reply_key": self.reply_key,
-                          "concluded": self.concluded},
+                          "concluded": self.concluded, "inferred": dict(self.inferred)},
         }
 
     @classmethod
@@ -86,6 +89,8 @@ class InterviewState:
             afters=count("afters"),
             concluded=bool(concluded or extra.get("concluded")),
             reply_key=extra.get("reply_key") if isinstance(extra.get("reply_key"), str) else None,
+            inferred={f: b for f, b in (extra.get("inferred") or {}).items() if isinstance(f, str) and isinstance(b, str)}
+            if isinstance(extra.get("inferred"), dict) else {},
         )
 
 
@@ -112,19 +117,36 @@ def features_in(entities: Iterable[Mapping[str, Any]], known: Mapping[str, Any])
     return said
 
 
-def merge(evidence: Mapping[str, str], said: Mapping[str, str], kb: KnowledgeBase) -> Dict[str, str]:
-    """A later statement overrides an earlier one; a feature said present makes the features it
-    excludes absent ("only my left leg" after "my legs"), unless the same message says otherwise."""
-    implied = {
-        other: ABSENT
+def implied_by(said: Mapping[str, str], kb: KnowledgeBase) -> Dict[str, str]:
+    """Features a message makes absent without saying so: feature -> the present feature that
+    excludes it ("my legs" -> not "one leg")."""
+    return {
+        other: feature
         for feature, status in said.items() if status == PRESENT
         for other in kb.features[feature].excludes
         if other not in said
     }
+
+
+def merge(evidence: Mapping[str, str], said: Mapping[str, str], kb: KnowledgeBase) -> Dict[str, str]:
+    """A later statement overrides an earlier one; a feature said present makes the features it
+    excludes absent ("only my left leg" after "my legs"), unless the same message says otherwise."""
     merged = dict(evidence)
-    merged.update(implied)
+    merged.update({other: ABSENT for other in implied_by(said, kb)})
     merged.update(said)
     return merged
+
+
+def merge_inferred(state: InterviewState, said: Mapping[str, str], kb: KnowledgeBase) -> Dict[str, str]:
+    """What is inferred after this message: new inferences (unless the person had said it
+    themselves), minus anything the person now says in their own words."""
+    inferred = dict(state.inferred)
+    for other, because in implied_by(said, kb).items():
+        if other not in state.evidence or other in state.inferred:
+            inferred[other] = because
+    for feature in said:
+        inferred.pop(feature, None)
+    return inferred
 
 
 def question_for(feature_id: str, kb: KnowledgeBase) -> Question:
@@ -197,8 +219,9 @@ def take_turn(state: InterviewState, message: UserMessage, kb: KnowledgeBase) ->
             said.setdefault(pending, UNKNOWN)  # it said other things, not this: not sure
 
     evidence = merge(state.evidence, said, kb)
+    inferred = merge_inferred(state, said, kb)
     turns = state.turns + 1 if (pending or state.evidence or said) else state.turns
-    state = replace(state, evidence=evidence, pending=None, unreadable=0, turns=turns)
+    state = replace(state, evidence=evidence, inferred=inferred, pending=None, unreadable=0, turns=turns)
 
     if not said and not state.evidence and not state.concluded:
         # Nothing usable yet ("my legs feel weird"): ask for a description, in another way each time.

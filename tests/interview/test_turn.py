@@ -90,6 +90,20 @@ def test_after_the_conclusion_no_closes_kindly_and_does_not_repeat():
     assert second.state.reply_key != first.state.reply_key
 
 
+def test_saying_no_again_and_again_after_the_conclusion_closes_without_asking_or_repeating():
+    from bot import replies
+
+    state = InterviewState(evidence={"cramp": "present"}, concluded=True)
+    texts = []
+    for message in ["no", "nothing else", "no", "nope", "no thanks", "no"]:
+        outcome = take_turn(state, said(message, "deny"), KB)
+        assert outcome.kind == interview.CLOSED, message
+        texts.append(replies.closing(outcome.variant)[0]["text"])
+        state = outcome.state
+    assert all(a != b for a, b in zip(texts, texts[1:]))
+    assert not any("?" in text for text in texts)  # closes: no further question
+
+
 def test_start_over_asks_to_confirm_and_no_goes_back_to_the_question():
     state = InterviewState(evidence={"cramp": "present"}, asked=("worse_at_night",), pending="worse_at_night")
     confirming = interview.start_over_requested(state)

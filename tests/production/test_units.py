@@ -37,7 +37,10 @@ class FakeDomain:
     ('/greet{"password": "x"}', 'greet{"password": "x"}'),
     ("/greet{not json", "greet{not json"),
     ("/affirm@0.2", "affirm@0.2"),
-    ("/nonexistent_intent", "nonexistent_intent"),
+    ("/nonexistent_intent", "/greet"),  # an unknown payload greets
+    ("/get_started", "/greet"),  # rasa-webchat's opening payload
+    ('/get_started{"x": 1}', "/greet"),
+    ("/summary", "/request_summary"),  # Telegram-style commands typed anywhere
     ("/my legs shake", "my legs shake"),
     ("/forget everything", "forget everything"),
     ("//////", ""),

@@ -61,7 +61,9 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 from socketio.packet import Packet
 
+from bot import summary as summaries
 from bot.channels.guard import SenderRateLimiter, UnreadableBody, read_json
+from bot.knowledge import load_knowledge
 from bot.settings import Settings
 from bot.settings import settings as current_settings
 from bot.texts import say, section
@@ -287,8 +289,6 @@ def summary_request(name: Text) -> Optional[Tuple[Text, Text]]:
 
 async def summary_response(request: Request, name: Text) -> HTTPResponse:
     """The print-friendly page or the PDF of the conversation the token was signed for."""
-    from bot import summary as summaries  # bot.summary: sign/verify and the two renderings
-
     wanted = summary_request(name)
     if wanted is None:
         return _summary_gone()
@@ -300,13 +300,14 @@ async def summary_response(request: Request, name: Text) -> HTTPResponse:
     if agent is None or agent.tracker_store is None:
         return _summary_gone(503)
     tracker = await agent.tracker_store.retrieve(sender_id)
-    if tracker is None:
+    summary = summaries.build([e.as_dict() for e in tracker.events], load_knowledge()) if tracker else None
+    if summary is None:  # erased, never stored, or started over since
         return _summary_gone()
     loop = asyncio.get_running_loop()
     if kind == "html":
-        page = await loop.run_in_executor(None, summaries.render_html, tracker)
+        page = await loop.run_in_executor(None, summaries.render_html, summary)
         return response.html(page, headers=PRIVATE_HEADERS)
-    pdf = await loop.run_in_executor(None, summaries.render_pdf, tracker)
+    pdf = await loop.run_in_executor(None, summaries.render_pdf, summary)
     return response.raw(pdf, content_type="application/pdf", headers={
         **PRIVATE_HEADERS, "Content-Disposition": f'attachment; filename="{SUMMARY_FILE_NAME}.pdf"',
     })

@@ -46,8 +46,9 @@ def widget_stack(tmp_path_factory):
     # limit is a burst of FLOOD_BURST messages per session and then next to nothing, so the flood
     # test counts exactly; no other test sends that many messages in one session.
     running = Stack(workdir=workdir, model=latest_model(), credentials=credentials,
+                    # Conversations kept without asking, so tests can look in the store (bot/privacy).
                     extra_env={"WIDGET_ALLOWED_ORIGINS": "", "SENDER_BURST": str(FLOOD_BURST),
-                               "SENDER_MESSAGES_PER_SECOND": "0.001"})
+                               "SENDER_MESSAGES_PER_SECOND": "0.001", "PRIVACY_DEFAULT": "store"})
     try:
         running.start()
         yield running

@@ -6,6 +6,7 @@ One server for the whole module (fixtures in conftest.py). Screenshots go to res
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import sqlite3
 import time
@@ -118,44 +119,98 @@ def assert_fits(page, width: int) -> None:
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5
 
 
-# --------------------------------------------------------------------------- browser tests
-def test_typed_conversation_ends_on_the_assessment_card(page_factory, widget_stack, screenshots):
-    page = page_factory(1280)
-    open_demo(page, widget_stack)
-    assert "not a doctor" in " ".join(transcript(page))
+# --------------------------------------------------------------------------- the card
+#: route -> (opening, what the simulated patient has, viewport width); one conversation per route.
+ROUTES = {
+    "self_care": ("After a hard leg workout at the gym my thighs were trembling",
+                  {"shaking", "after_exercise", "both_legs"}, 360),
+    "routine": ("In the evening when I lie down my legs get a creepy crawly feeling and I just have to move them",
+                {"urge_to_move", "crawling_sensation", "worse_at_night", "at_rest", "relieved_by_movement",
+                 "sleep_disruption", "both_legs", "lasting_weeks"}, 1280),
+    "urgent": ("I stopped drinking two days ago after drinking every day for years and now I'm shaking all over",
+               {"shaking", "stopped_alcohol", "alcohol_use", "whole_body_shaking", "hands_affected", "both_legs"}, 360),
+    "emergency": (EMERGENCY, set(), 360),
+}
 
-    # Typing indicator: shown in the same tick as the message leaves, gone once the bot answered.
-    shown = page.evaluate("""(text) => {
-        const input = document.querySelector('.lsg-input');
-        input.value = text;
-        input.form.requestSubmit();
-        return !document.querySelector('.lsg-typing').hidden;
-    }""", "my legs shake at night")
-    assert shown, "no typing indicator while waiting for the bot"
-    wait_turn(page, 0)
 
+def pending_question(page) -> str:
+    """The feature the assistant's latest question asks about (as a person reads the question)."""
+    from bot.knowledge import load_knowledge
+
+    by_text = {f.question: f.id for f in load_knowledge().features.values() if f.question}
+    for said in reversed(page.locator(".lsg-bot > p").all_inner_texts()):
+        for question, feature in by_text.items():
+            if question in said:
+                return feature
+    raise AssertionError("neither a question nor a card:\n" + "\n".join(transcript(page)))
+
+
+def consult(page, opening: str, has) -> Any:
+    """Open with `opening`, answer each question truthfully in words until the card; the card."""
+    type_message(page, opening)
     for _ in range(MAX_TURNS):
         if card_count(page):
-            break
-        type_message(page, "nope")
-    card = page.locator(".lsg-card").last
-    card.wait_for()
-    assert page.locator(".lsg-typing").is_hidden()
-    assert card.get_attribute("data-triage") in {"emergency", "urgent", "routine", "self_care"}
-    assert card.locator(".lsg-badge").inner_text().strip().lower() in {"emergency", "urgent", "routine", "self-care"}
-    assert "not a doctor" in card.locator(".lsg-card-disclaimer").inner_text()
-    assert card.locator(".lsg-card-route").inner_text().startswith("What to do:")
-    assert sum(t.endswith("nope") for t in transcript(page)) >= 1
-    # New messages go into one polite live log.
-    assert page.locator(".lsg-log[role='log'][aria-live='polite']").count() == 1
-    shoot(page, screenshots, "widget-1280.png", card)
+            return page.locator(".lsg-card").last
+        type_message(page, "yes" if pending_question(page) in has else "no")
+    raise AssertionError("no card after %d answers:\n%s" % (MAX_TURNS, "\n".join(transcript(page))))
+
+
+def fit_words() -> set:
+    return {say("presentation.fits_well"), say("presentation.fits_in_part"), say("presentation.fits_weakly")}
+
+
+@pytest.mark.parametrize("route", list(ROUTES))
+def test_the_card_on_every_route(route, page_factory, widget_stack, screenshots):
+    opening, has, width = ROUTES[route]
+    page = page_factory(width, 740 if width == 360 else 800)
+    open_demo(page, widget_stack)
+    card = consult(page, opening, has)
+    assert card.get_attribute("data-triage") == route
+    # The route and what to do now come first: the card's heading, then do_now, before anything else.
+    title = card.locator(".lsg-card-title").inner_text().strip()
+    assert title and card.locator("h3, h4, p, li").first.inner_text().strip() == title
+    assert card.locator(".lsg-card-level .lsg-card-do-now").inner_text().strip()
+    assert card.locator(".lsg-card-why li").count() >= 1
+    assert card.locator(".lsg-card-disclaimer").inner_text().strip() == say("common.not_a_diagnosis")
+    # The card's text (the same card as plain text, for other clients) is not shown beside it.
+    assert not any(title in said for said in page.locator(".lsg-bot > p").all_inner_texts())
+    # No words of the widget's own: the headings are the server's.
+    headings = card.locator("h4").all_inner_texts()
+    assert set(headings) <= {say(f"presentation.heading_{s}") for s in ("why", "inferred", "causes", "see_doctor_if")}
+    if route == "emergency":
+        assert "emergency" in card.locator(".lsg-card-do-now").inner_text().lower()
+        for absent in (".lsg-card-causes", ".lsg-card-inferred", ".lsg-card-see-doctor-if", ".lsg-card-more"):
+            assert card.locator(absent).count() == 0, f"{absent} beside what to do now on an emergency"
+        assert page.locator(".lsg-quick-replies").count() == 0
+    else:
+        assert say("presentation.heading_see_doctor_if") in headings
+        assert card.locator(".lsg-card-see-doctor-if li").count() >= 1
+        causes = card.locator(".lsg-card-causes > li")
+        assert causes.count() >= 1
+        assert set(causes.locator(".lsg-fit").all_inner_texts()) <= fit_words()
+        more = card.locator(".lsg-card-more .lsg-more")
+        assert say("presentation.more_summary") in more.all_inner_texts()
+    assert_fits(page, width)
+    if route == "routine":
+        assert card.locator(".lsg-card-causes > li").first.get_attribute("data-cause") == "restless_legs_syndrome"
+        shoot(page, screenshots, "widget-1280.png", card)
+    elif width == 360:
+        shoot(page, screenshots, f"widget-360-{route.replace('_', '-')}.png", card)
 
 
 def test_conversation_by_clicking_buttons_at_360px(page_factory, widget_stack, screenshots):
     page = page_factory(360, 740)
     open_demo(page, widget_stack)
     assert_fits(page, 360)
-    type_message(page, RLS_OPENING)
+    # Typing indicator: shown in the same tick as the message leaves, gone once the bot answered.
+    shown = page.evaluate("""(text) => {
+        const input = document.querySelector('.lsg-input');
+        input.value = text;
+        input.form.requestSubmit();
+        return !document.querySelector('.lsg-typing').hidden;
+    }""", RLS_OPENING)
+    assert shown, "no typing indicator while waiting for the bot"
+    wait_turn(page, 0)
     for turn in range(MAX_TURNS):
         if card_count(page):
             break
@@ -168,37 +223,140 @@ def test_conversation_by_clicking_buttons_at_360px(page_factory, widget_stack, s
             click_reply(page, "Yes")
     card = page.locator(".lsg-card").last
     card.wait_for()
+    assert page.locator(".lsg-typing").is_hidden()
     assert card.get_attribute("data-triage") in {"emergency", "urgent", "routine", "self_care"}
-    first_cause = card.locator(".lsg-card-causes > li").first
-    assert first_cause.get_attribute("data-cause") == "restless_legs_syndrome"
-    assert "Restless legs" in first_cause.inner_text()
-    assert "Why:" in first_cause.inner_text()
     user_said = [t for t in transcript(page) if t.startswith("You said")]
     assert sum(t.endswith("Yes") for t in user_said) >= 2, "button titles are shown as the user's answers"
-    # Follow-up buttons after the conclusion work too.
-    page.locator(".lsg-quick-replies").wait_for()
-    before = bot_count(page)
-    page.locator(".lsg-quick-replies").get_by_role("button", name="Why?").click()
-    wait_bot(page, before)
-    assert last_user_message(page) == "Why?"
-    assert_fits(page, 360)
-    shoot(page, screenshots, "widget-360.png", card)
+    # New messages go into one polite live log.
+    assert page.locator(".lsg-log[role='log'][aria-live='polite']").count() == 1
+    if card.get_attribute("data-triage") != "emergency":
+        # One tap on the card's "more" entries and on the message's buttons.
+        before = bot_count(page)
+        card.locator(".lsg-more").first.click()
+        wait_bot(page, before)
+        assert last_user_message(page) == card.locator(".lsg-more").first.inner_text()
+        assert_fits(page, 360)
 
 
-def test_emergency_message_shows_the_emergency_card(page_factory, widget_stack, screenshots):
+def test_opening_with_the_server_greeting_and_hi_gets_no_second_welcome(page_factory, widget_stack, screenshots):
     page = page_factory(360, 740)
     open_demo(page, widget_stack)
-    cards = card_count(page)
-    page.get_by_label("Your message to the assistant").fill(EMERGENCY)
-    page.get_by_role("button", name="Send").click()
-    page.wait_for_function("(n) => document.querySelectorAll('.lsg-card').length > n", arg=cards, timeout=TURN_MS)
-    card = page.locator(".lsg-card").last
-    assert card.get_attribute("data-triage") == "emergency"
-    assert card.locator(".lsg-badge").inner_text().strip().lower() == "emergency"
-    text = card.inner_text()
-    assert "emergency number" in text
-    assert card.locator(".lsg-card-flags li").count() >= 1
-    shoot(page, screenshots, "widget-360-emergency.png", card)
+    greeting = transcript(page)
+    assert len([t for t in greeting if "symptom guide for legs" in t]) == 1, greeting
+    # The privacy notice comes with the greeting, before the first question, and the header says
+    # what is kept (PRIVACY_DEFAULT=store in this stack, RETENTION_DAYS 30).
+    notice = page.locator(".lsg-bot .lsg-notice").first
+    assert "30 days" in notice.inner_text()
+    assert page.locator(".lsg-storage").inner_text().strip() == "Kept 30 days"
+    assert page.locator(".lsg-storage").get_attribute("data-storage") == "stored"
+    shoot(page, screenshots, "widget-360-greeting.png")
+
+    before = bot_count(page)
+    type_message(page, "hi")
+    wait_bot(page, before)
+    after = transcript(page)[len(greeting) + 1:]
+    assert after and not any("symptom guide for legs" in t for t in after), after
+
+
+def test_no_after_the_conclusion_closes_kindly_once(page_factory, widget_stack):
+    page = page_factory(1280)
+    open_demo(page, widget_stack)
+    opening, has, _ = ROUTES["self_care"]
+    consult(page, opening, has)
+    replies = []
+    for _ in range(2):
+        before = bot_count(page)
+        page.get_by_label("Your message to the assistant").fill("no")
+        page.keyboard.press("Enter")
+        wait_bot(page, before)
+        replies.append(page.locator(".lsg-bot").last.inner_text().strip())
+    assert all("?" not in reply for reply in replies), replies  # a close, not another question
+    assert replies[0] != replies[1], "the same words again"
+
+
+def test_save_summary_for_my_doctor_as_a_page_and_a_pdf(page_factory, widget_stack):
+    import io
+
+    from pypdf import PdfReader
+
+    page = page_factory(360, 740)
+    open_demo(page, widget_stack)
+    opening, has, _ = ROUTES["routine"]
+    card = consult(page, opening, has)
+    title = card.locator(".lsg-card-title").inner_text().strip()
+    before = bot_count(page)
+    card.get_by_role("button", name=say("presentation.more_summary")).click()
+    wait_bot(page, before)
+    pdf_link = page.locator(".lsg-download[data-kind='pdf']").last
+    page_link = page.locator(".lsg-download[data-kind='html']").last
+    assert pdf_link.inner_text() == say("widget.ui.summary_pdf")
+
+    pdf = requests.get(pdf_link.get_attribute("href"), timeout=30)
+    assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf"
+    assert pdf.headers["Cache-Control"] == "no-store"
+    assert "attachment" in pdf.headers["Content-Disposition"]
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert say("summary.title") in text
+    assert title in text
+    assert "creepy crawly" in text, "the person's own words"
+    assert stored(page)["sessionId"] not in text, "nothing identifying"
+
+    with page.context.expect_page() as opened:
+        page_link.click()
+    printable = opened.value
+    printable.wait_for_load_state()
+    assert printable.locator("h1").inner_text() == say("summary.title")
+    assert title in printable.locator("body").inner_text()
+
+    forged = page_link.get_attribute("href").replace("/summary/", "/summary/x")
+    refused = requests.get(forged, timeout=10)
+    assert refused.status_code == 404 and html.escape(say("widget.summary_gone")) in refused.text
+
+
+# --------------------------------------------------------------------------- privacy (#21)
+def open_privacy_menu(page):
+    page.get_by_role("button", name=say("widget.ui.privacy_menu")).click()
+    menu = page.get_by_role("menu")
+    assert menu.is_visible()
+    return menu
+
+
+def test_delete_my_data_from_the_menu_asks_first_then_erases(page_factory, widget_stack):
+    page = page_factory(360, 740)
+    open_demo(page, widget_stack)
+    type_message(page, "my legs shake at night")
+    session_id = stored(page)["sessionId"]
+    assert eventually(lambda: user_turns_on_server(widget_stack, session_id) >= 2)
+
+    open_privacy_menu(page).get_by_role("menuitem", name=say("privacy.control_forget")).click()
+    page.locator(".lsg-quick-replies").get_by_role("button", name=say("privacy.button_confirm_delete")).wait_for()
+    assert user_turns_on_server(widget_stack, session_id) >= 2, "nothing is erased before the person confirms"
+    before = bot_count(page)
+    page.locator(".lsg-quick-replies").get_by_role("button", name=say("privacy.button_confirm_delete")).click()
+    wait_bot(page, before)
+    assert eventually(lambda: user_turns_on_server(widget_stack, session_id) == 0), "the conversation is erased"
+    assert "erased" in transcript(page)[-1].lower()
+
+
+def test_send_me_my_data_from_the_menu_offers_the_json(page_factory, widget_stack):
+    page = page_factory(1280)
+    open_demo(page, widget_stack)
+    type_message(page, "my legs shake at night")
+    other = page_factory(1280)
+    open_demo(other, widget_stack)
+    type_message(other, "my calves cramp after running")
+
+    before = bot_count(page)
+    open_privacy_menu(page).get_by_role("menuitem", name=say("privacy.control_export")).click()
+    wait_bot(page, before)
+    assert "my legs shake at night" in transcript(page)[-1]
+    with page.expect_download() as download:
+        page.locator(".lsg-download[data-kind='json']").last.click()
+    exported = json.loads(open(download.value.path(), encoding="utf-8").read())
+    assert exported["conversation_id"] == stored(page)["sessionId"]
+    everything = json.dumps(exported)
+    assert "my legs shake at night" in everything
+    assert "cramp after running" not in everything, "nothing about anyone else"
 
 
 def test_reload_keeps_the_conversation(page_factory, widget_stack):
@@ -348,9 +506,13 @@ async def _session_persistence_delivers_bot_messages(widget_stack):
     finally:
         await hang_up(client)
     assert any("emergency" in m.get("text", "").lower() for m in got)
-    custom = next(m["custom"] for m in got if "custom" in m)
+    conclusion = next(m for m in got if "custom" in m)
+    custom = conclusion["custom"]
     assert custom["assessment"]["triage"] == "emergency"  # the DESIGN.md payload, under `custom`
     assert custom["assessment"]["red_flags"]
+    # One bot_uttered: the card, and the same card as text for widgets that ignore `custom`.
+    assert custom["card"]["level"] == "emergency" and custom["card"]["causes"] == []
+    assert conclusion["text"].startswith("⚠️ " + custom["card"]["title"])
 
     # A second socket joining the same session (a reload, another tab) gets the replies too.
     again, messages = await socket_client(widget_stack, session_id)
@@ -360,6 +522,22 @@ async def _session_persistence_delivers_bot_messages(widget_stack):
         assert got
     finally:
         await hang_up(again)
+
+
+def test_get_started_like_rasa_webchat_greets(widget_stack):
+    """rasa-webchat opens a conversation by sending its initPayload, /get_started by default."""
+    in_own_loop(_get_started_greets(widget_stack))
+
+
+async def _get_started_greets(widget_stack):
+    session_id = f"webchat-{uuid.uuid4().hex}"
+    client, messages = await socket_client(widget_stack, session_id)
+    try:
+        await client.emit("user_uttered", {"message": "/get_started", "session_id": session_id})
+        got = await collect(messages, lambda got: any("symptom guide for legs" in m.get("text", "") for m in got))
+    finally:
+        await hang_up(client)
+    assert not any("didn't get any text" in m.get("text", "") for m in got)
 
 
 def test_a_message_for_another_session_is_dropped(widget_stack):
@@ -492,8 +670,12 @@ def test_the_widget_files_are_served_by_the_rasa_server(widget_stack):
     demo = requests.get(f"{base}/", timeout=10)
     assert demo.status_code == 200 and 'src="widget.js"' in demo.text
     assert requests.get(base, timeout=10, allow_redirects=False).headers["Location"].endswith("/chat/")
-    for name, kind in (("widget.js", "javascript"), ("widget.css", "css"), ("socket.io.min.js", "javascript")):
+    for name, kind in (("widget.js", "javascript"), ("widget.css", "css"), ("socket.io.min.js", "javascript"),
+                       ("texts.js", "javascript")):
         reply = requests.get(f"{base}/{name}", timeout=10)
         assert reply.status_code == 200 and kind in reply.headers["Content-Type"], name
+    # The widget's words come from bot/texts.yml, none typed in widget.js.
+    words = requests.get(f"{base}/texts.js", timeout=10).text
+    assert json.dumps(say("widget.ui.footnote"), ensure_ascii=False) in words
     assert requests.get(f"{base}/../credentials.yml", timeout=10).status_code == 404
     assert requests.get(f"{widget_stack.url}/", timeout=10).text.startswith("Hello from Rasa")

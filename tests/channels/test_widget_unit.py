@@ -3,6 +3,7 @@ unreadable input and the per-session flood limit."""
 from __future__ import annotations
 
 import asyncio
+import html
 from typing import Any, Dict, List
 
 import pytest
@@ -182,3 +183,52 @@ def test_every_served_file_exists_except_the_npm_client_when_not_installed():
         if path.is_relative_to(widget.SOCKETIO_CLIENT_DIR):
             continue
         assert path.is_file(), name
+
+
+class OneTrackerStore:
+    """The agent's tracker store, holding one conversation."""
+
+    def __init__(self, tracker) -> None:
+        self.tracker = tracker
+
+    async def retrieve(self, sender_id: str):
+        return self.tracker if self.tracker is not None and sender_id == self.tracker.sender_id else None
+
+
+def summary_request_for(tracker):
+    from types import SimpleNamespace
+
+    agent = SimpleNamespace(tracker_store=OneTrackerStore(tracker))
+    return SimpleNamespace(app=SimpleNamespace(ctx=SimpleNamespace(agent=agent)))
+
+
+async def test_the_summary_routes_render_the_signed_conversation_and_nothing_else():
+    import io
+
+    from pypdf import PdfReader
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot import summary as summaries
+    from tests.presentation.test_summary import conversation
+
+    sender = "widget-session-1"
+    events, _ = conversation("my legs get a creepy crawly feeling in bed and I have to get up and walk")
+    request = summary_request_for(DialogueStateTracker.from_dict(sender, events))
+    token = summaries.sign(sender)
+
+    pdf = await widget.summary_response(request, f"{token}.pdf")
+    assert pdf.status == 200 and pdf.content_type == "application/pdf"
+    assert pdf.headers["Cache-Control"] == "no-store"
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.body)).pages)
+    assert say("summary.title") in " ".join(text.split())
+    assert sender not in text
+
+    page = await widget.summary_response(request, f"{token}.html")
+    assert page.status == 200 and say("summary.title") in page.body.decode()
+
+    for name in (f"{summaries.sign('someone-else')}.pdf", f"x{token}.pdf", f"{token}.exe", "nothing"):
+        gone = await widget.summary_response(request, name)
+        assert gone.status == 404 and html.escape(say("widget.summary_gone")) in gone.body.decode()
+        assert say("summary.title") not in gone.body.decode()
+    expired = summaries.sign(sender, ttl_s=-10)
+    assert (await widget.summary_response(request, f"{expired}.html")).status == 404

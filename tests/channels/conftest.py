@@ -25,7 +25,7 @@ REFUSED_ORIGIN = "https://evil.example"
 FLOOD_BURST = 30
 
 WIDGET_CREDENTIALS = f"""\
-rest:
+bot.channels.rest.RestInput:
 bot.channels.widget.WidgetInput:
   session_persistence: true
   widget_path: /chat

@@ -196,6 +196,7 @@ def test_the_card_on_every_route(route, page_factory, widget_stack, screenshots)
         shoot(page, screenshots, "widget-1280.png", card)
     elif width == 360:
         shoot(page, screenshots, f"widget-360-{route.replace('_', '-')}.png", card)
+        card.screenshot(path=str(screenshots / f"widget-360-card-{route.replace('_', '-')}.png"))
 
 
 def test_conversation_by_clicking_buttons_at_360px(page_factory, widget_stack, screenshots):
@@ -357,6 +358,46 @@ def test_send_me_my_data_from_the_menu_offers_the_json(page_factory, widget_stac
     everything = json.dumps(exported)
     assert "my legs shake at night" in everything
     assert "cramp after running" not in everything, "nothing about anyone else"
+
+
+def server_says(page, message: Dict[str, Any]) -> None:
+    """Hand the widget one bot_uttered message, as if from the server (the renderer on its own)."""
+    page.evaluate("(m) => window.LegSymptomWidget.socket.listeners('bot_uttered').forEach(f => f(m))", message)
+
+
+PRIVACY = {"storage": "stored", "retention_days": 30, "operator": "Example Health", "policy_url": "https://example.org/privacy",
+           "controls": [{"id": "forget", "title": "Delete my data", "payload": "/delete_my_data"},
+                        {"id": "export", "title": "Send me my data", "payload": "/export_my_data"},
+                        {"id": "notice", "title": "Privacy notice", "payload": "/privacy_info"}]}
+
+
+def test_the_privacy_payload_sets_the_header_and_the_menu_and_export_is_a_json_file(page_factory, widget_stack, screenshots):
+    """The #21 contract rendered as sent: storage in the header, the controls in a menu, the export
+    as a file; and an erase the server reports clears this browser's copy too."""
+    page = page_factory(360, 740)
+    open_demo(page, widget_stack)
+    server_says(page, {"text": "Privacy: this conversation is kept for 30 days.", "custom": {"privacy": PRIVACY}})
+    assert page.locator(".lsg-storage").inner_text() == say("widget.ui.storage_stored", days=30)
+    menu = open_privacy_menu(page)
+    shoot(page, screenshots, "widget-360-privacy-menu.png")
+    assert menu.get_by_role("menuitem").all_inner_texts() == [
+        "Delete my data", "Send me my data", "Privacy notice", say("widget.ui.privacy_policy", operator="Example Health")]
+    page.keyboard.press("Escape")
+    assert menu.is_hidden() and page.locator(".lsg-panel").is_visible(), "Escape closes the menu first"
+
+    server_says(page, {"text": "OK: nothing is stored.", "custom": {"privacy": {**PRIVACY, "storage": "not_stored"}}})
+    assert page.locator(".lsg-storage").inner_text() == say("widget.ui.storage_not_stored")
+
+    exported = {"conversation_id": "abc", "messages": [{"text": "my legs shake", "at": "2026-12-03T08:00:00"}]}
+    server_says(page, {"text": "What is stored: your messages ...", "custom": {"export": exported}})
+    with page.expect_download() as download:
+        page.get_by_role("link", name=say("widget.ui.export_download")).click()
+    assert json.loads(open(download.value.path(), encoding="utf-8").read()) == exported
+
+    server_says(page, {"text": "Done: erased your 2 message(s).", "custom": {"erased": True}})
+    said = transcript(page)
+    assert len(said) == 1 and "Done: erased" in said[0], said
+    assert "my legs shake" not in json.dumps(stored(page)), "this browser's copy is erased too"
 
 
 def test_reload_keeps_the_conversation(page_factory, widget_stack):

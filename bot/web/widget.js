@@ -153,6 +153,9 @@
       el("p", { className: "lsg-footnote", text: t("footnote") })
     ]);
     root = el("div", { className: "lsg-root" }, [panel, launcher]);
+    document.addEventListener("click", function (event) {
+      if (!menu.hidden && !menu.contains(event.target) && event.target !== menuButton) toggleMenu(false);
+    });
     panel.addEventListener("keydown", function (event) {
       if (event.key !== "Escape") return;
       if (!menu.hidden) { toggleMenu(false); menuButton.focus(); return; }

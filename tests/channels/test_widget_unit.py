@@ -2,7 +2,6 @@
 unreadable input and the per-session flood limit."""
 from __future__ import annotations
 
-import asyncio
 import html
 from typing import Any, Dict, List
 

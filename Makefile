@@ -3,13 +3,14 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PORT ?= 5005
 
-.PHONY: help setup model run prod test test-unit validate test-stories test-conversations eval bench clean
+.PHONY: help setup model run prod test test-unit validate test-stories test-conversations eval bench lint clean
 
 help:
 	@echo "make run    install (first time), train (when the data changed) and start on localhost:$(PORT)"
 	@echo "make test   unit tests, data validation, training, test stories, end-to-end conversations"
 	@echo "make prod   two Rasa replicas + action server behind nginx, PostgreSQL + Redis (docs/production.md)"
 	@echo "make bench  latency, throughput, memory and training time against a stock Rasa baseline"
+	@echo "make lint   ruff and mypy on bot/, actions/, evaluation/ (config in pyproject.toml)"
 	@echo "make eval   the clinical vignettes through REST; report in results/eval.md (URL=http://... to use a running server)"
 
 setup:
@@ -49,6 +50,11 @@ eval: model
 # Benchmark against the stock `rasa init` bot (~10-13 min on 2 cores; not part of `make test`).
 bench: model
 	@scripts/bench.sh
+
+# ruff (unused names, likely bugs) and mypy (the type hints) on the Python code; config in pyproject.toml.
+lint: setup
+	@.venv/bin/ruff check bot actions evaluation
+	@.venv/bin/mypy
 
 clean:
 	rm -rf models results .pytest_cache

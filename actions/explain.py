@@ -8,6 +8,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.turn_support import say
+from actions.untrusted import entity_values, slot_text
 from bot import replies
 from bot.engine import Assessment, assess
 from bot.interview.turn import MEDICINE_QUESTION, question_for
@@ -28,18 +29,13 @@ def current_assessment(tracker: Tracker) -> Optional[Assessment]:
 
 def pending_feature(tracker: Tracker, kb: KnowledgeBase) -> Optional[str]:
     """The question the interview is waiting for an answer to (a knowledge-base feature), if any."""
-    pending = tracker.get_slot("pending_question")
-    return pending if isinstance(pending, str) and (pending in kb.features or pending == MEDICINE_QUESTION) else None
+    pending = slot_text(tracker, "pending_question")
+    return pending if pending in kb.features or pending == MEDICINE_QUESTION else None
 
 
 def cause_named(tracker: Tracker, kb: KnowledgeBase) -> Optional[str]:
     """A cause id the user named. Entity values are untrusted input: only known ids count."""
-    for entity in (tracker.latest_message or {}).get("entities") or []:
-        if isinstance(entity, dict) and entity.get("entity") == "cause":
-            value = entity.get("value")
-            if isinstance(value, str) and value in kb.causes:
-                return value
-    return None
+    return next((value for value in entity_values(tracker, "cause") if value in kb.causes), None)
 
 
 class ActionExplainWhy(Action):

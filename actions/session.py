@@ -8,7 +8,7 @@ from rasa_sdk.events import AllSlotsReset, EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.turn_support import say, state_events, state_of
-from bot import replies
+from bot import replies, texts
 from bot.interview.turn import CONFIRM_START_OVER, start_over_requested
 
 
@@ -35,10 +35,5 @@ class ActionDeleteMyData(Action):
         return "action_delete_my_data"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        dispatcher.utter_message(
-            text=(
-                "Done: this conversation and everything you told me in it are being erased from "
-                "our records. If you write again, we start from scratch."
-            )
-        )
+        dispatcher.utter_message(text=texts.say("session.erased"))
         return [AllSlotsReset()]

@@ -23,7 +23,7 @@ class ActionRequestSummary(Action):
             return []
         token = summaries.sign(tracker.sender_id)
         dispatcher.utter_message(
-            text=say("summary.intro") + "\n\n" + summaries.render_text(summary),
+            text=say("summary.intro") + "\n" + summaries.render_text(summary),
             json_message={"summary": {**summary, "download": {"token": token, "expires_in_s": summaries.TOKEN_TTL_S}}},
         )
         return []

@@ -6,13 +6,14 @@ adapts: tracker -> InterviewState + UserMessage -> take_turn -> replies + slot e
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import AllSlotsReset, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.turn_support import safety_preamble, say, state_events, state_of, text_of
+from actions.untrusted import latest_entities, latest_intent
 from bot import replies
 from bot.interview import turn as interview
 from bot.knowledge import load_knowledge
@@ -24,13 +25,10 @@ from bot.safety import crisis_lines
 ANSWER_INTENT_MIN_CONFIDENCE = 0.8
 
 
-def trusted_intent(message: Dict[str, Any]):
+def trusted_intent(tracker: Tracker) -> Optional[str]:
     """The intent, when it can stand for the words: a button payload, or a confident reading."""
-    intent = message.get("intent") or {}
-    name = intent.get("name") if isinstance(intent, dict) else None
-    confidence = intent.get("confidence") if isinstance(intent, dict) else 0.0
-    text = message.get("text") if isinstance(message.get("text"), str) else ""
-    if text.startswith("/") or name in ("resume", "start_over") or (confidence or 0.0) >= ANSWER_INTENT_MIN_CONFIDENCE:
+    name, confidence = latest_intent(tracker)
+    if text_of(tracker).startswith("/") or name in ("resume", "start_over") or confidence >= ANSWER_INTENT_MIN_CONFIDENCE:
         return name
     return None
 
@@ -41,9 +39,8 @@ class ActionTriageTurn(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         kb = load_knowledge()
-        message = tracker.latest_message or {}
         events: List[EventType] = safety_preamble(tracker, dispatcher)
-        user = interview.UserMessage(text_of(tracker), trusted_intent(message), tuple(message.get("entities") or ()))
+        user = interview.UserMessage(text_of(tracker), trusted_intent(tracker), latest_entities(tracker))
         outcome = interview.take_turn(state_of(tracker), user, kb)
         kind = outcome.kind
 
@@ -51,14 +48,14 @@ class ActionTriageTurn(Action):
             say(dispatcher, replies.started_over())
             return [AllSlotsReset()]
         events += state_events(outcome.state)
-        if kind == interview.EMERGENCY:
-            say(dispatcher, replies.emergency(outcome.assessment, kb, outcome.state.inferred))
-            return events + [SlotSet("assessment", outcome.assessment.to_payload())]
-        if kind == interview.CONCLUDE:
-            say(dispatcher, replies.conclusion(outcome.assessment, kb, outcome.state.inferred))
+        if kind in (interview.EMERGENCY, interview.CONCLUDE):
+            assert outcome.assessment is not None  # take_turn's contract for these two kinds
+            reply = replies.emergency if kind == interview.EMERGENCY else replies.conclusion
+            say(dispatcher, reply(outcome.assessment, kb, outcome.state.inferred))
             return events + [SlotSet("assessment", outcome.assessment.to_payload())]
         if kind == interview.ASK:
             question = outcome.question
+            assert question is not None  # take_turn's contract for ask
             if question.feature_id == interview.MEDICINE_QUESTION:
                 messages = replies.medicine_question(question.text)
             elif outcome.assessment is None:
@@ -71,10 +68,12 @@ class ActionTriageTurn(Action):
             say(dispatcher, messages)
             return events
         if kind == interview.REPHRASE:
-            if outcome.question.feature_id == interview.MEDICINE_QUESTION:
-                say(dispatcher, replies.medicine_question("Sorry, I didn't catch the name. " + outcome.question.text))
+            question = outcome.question
+            assert question is not None  # take_turn's contract for rephrase
+            if question.feature_id == interview.MEDICINE_QUESTION:
+                say(dispatcher, replies.medicine_question("Sorry, I didn't catch the name. " + question.text))
             else:
-                say(dispatcher, replies.rephrase_question(outcome.question))
+                say(dispatcher, replies.rephrase_question(question))
             return events
         if kind == interview.INVITE:
             say(dispatcher, replies.invite(outcome.variant))

@@ -2,25 +2,39 @@
 and the replies that go with it. Thin glue between the tracker and bot.interview / bot.safety."""
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import replies
-from bot.interview.turn import InterviewState
+from actions.untrusted import clean_str
+from bot.interview.turn import CONFIRM_START_OVER, MEDICINE_QUESTION, InterviewState
+from bot.knowledge import load_knowledge
 from bot.safety import CHECK, DISTRESS, crisis_lines, detect, warm_up
 
 warm_up()  # at action-server start, not on the first user's message
 
 
+def known_question(value: Any) -> Optional[str]:
+    """`value` if it names a question the interview can be waiting for, else None (slot values
+    are untrusted: an unknown one must not reach the interview)."""
+    question = clean_str(value)
+    if question in (MEDICINE_QUESTION, CONFIRM_START_OVER) or question in load_knowledge().features:
+        return question
+    return None
+
+
 def state_of(tracker: Tracker) -> InterviewState:
+    interview = tracker.get_slot("interview")
+    if isinstance(interview, dict) and "resume" in interview:
+        interview = {**interview, "resume": known_question(interview.get("resume"))}
     return InterviewState.from_slots(
         tracker.get_slot("evidence"),
         tracker.get_slot("asked"),
-        tracker.get_slot("pending_question"),
-        tracker.get_slot("interview"),
+        known_question(tracker.get_slot("pending_question")),
+        interview,
         concluded=tracker.get_slot("assessment") is not None,
     )
 

@@ -118,8 +118,8 @@ def card(assessment: Any, kb: KnowledgeBase, inferred: Optional[Mapping[str, str
     if causes:
         headline = say("presentation.headline", cause=causes[0].name.lower())
         if len(causes) > 1:
-            headline += " " + say("presentation.also_fits",
-                                  causes=join_words([c.name.lower() for c in causes[1:]], "or"))
+            also = say("presentation.also_fits", causes=join_words([c.name.lower() for c in causes[1:]], "or"))
+            headline += " " + also[:1].upper() + also[1:]
     else:
         headline = say("presentation.no_cause_stands_out")
     more = more_entries(with_tips=bool(assessment.advice.tips))
@@ -166,7 +166,8 @@ def bullets(lines: Sequence[str]) -> str:
 
 def card_text(card_: Card) -> str:
     """The card as plain text: the route and what to do now first; on an emergency, nothing else
-    but the warning and why."""
+    but the warning and why. Sections are separated by single line breaks: Rasa's output channels
+    split a text at every blank line into separate messages, and this is one message."""
     parts = [f"{'⚠️ ' if card_['level'] == 'emergency' else ''}{card_['title']}. {card_['do_now']}"]
     if card_.get("headline"):
         parts.append(card_["headline"])
@@ -176,11 +177,11 @@ def card_text(card_: Card) -> str:
         if section == "causes":
             items = [f"{c['name']}: {c['fit']}" for c in items]
         if items:
-            parts.append(titles[section] + "\n" + bullets(items))
+            parts.append(titles[section] + ":\n" + bullets(items))
     if card_.get("closing"):
         parts.append(card_["closing"])
     parts.append(card_["disclaimer"])
-    return "\n\n".join(parts)
+    return "\n".join(parts)
 
 
 def conclusion_message(assessment: Any, kb: KnowledgeBase, inferred: Optional[Mapping[str, str]] = None) -> Dict[str, Any]:

@@ -1,51 +1,33 @@
-"""`python -m bot.rasa_cli ...` is the `rasa` command with the libraries' start-up noise silenced.
+"""`python -m bot.rasa_cli ...` is the `rasa` command with our patches to Rasa installed first.
 
-Why not just PYTHONWARNINGS=ignore: Sanic 21.12 (Rasa 3.6's web server) calls
-`warnings.filterwarnings("once", category=DeprecationWarning)` when it is imported, which turns
-dozens of third-party deprecation warnings back on (pkg_resources, pyparsing, matplotlib, click,
-jax...), and Rasa itself turns every UserWarning to "once" when it configures logging, which
-revives pyparsing's deprecation warnings (they subclass UserWarning). So: import Sanic first,
-silence those categories, and silence them again right after Rasa sets its own filters.
-Rasa's own log lines (what the assistant is doing) are untouched.
+Every `rasa` command of this project is started this way (scripts/env.sh's ``$RASA``), so this
+is the one place where ``bot.rasa_patches.install()`` runs at start-up: before Rasa builds its
+agent, whatever channels credentials.yml lists. The libraries' start-up noise is silenced too
+(bot/rasa_patches/quiet.py). The action server (``run actions``) only gets the silencing: it
+runs rasa_sdk, none of the patched Rasa code, and importing that code would cost it seconds.
 """
 from __future__ import annotations
 
-import os
 import sys
-import warnings
+from typing import Sequence
 
-NOISY = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
+from bot.rasa_patches.quiet import ignore_noisy_categories, silence_library_warnings
 
-
-def ignore_noisy_categories() -> None:
-    for category in NOISY:
-        warnings.filterwarnings("ignore", category=category)
-    try:
-        from pyparsing.warnings import PyparsingWarning
-    except ImportError:  # older pyparsing: nothing to silence
-        return
-    warnings.filterwarnings("ignore", category=PyparsingWarning)
+__all__ = ["ignore_noisy_categories", "is_action_server", "main", "silence_library_warnings"]
 
 
-def silence_library_warnings() -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
-    import sanic  # noqa: F401  (registers its "once" filter now, so ours below wins)
-
-    ignore_noisy_categories()
-    import rasa.utils.common as rasa_common
-
-    rasa_filter_warnings = rasa_common._filter_warnings
-
-    def filter_warnings_then_silence(*args, **kwargs) -> None:
-        rasa_filter_warnings(*args, **kwargs)
-        ignore_noisy_categories()
-
-    rasa_common._filter_warnings = filter_warnings_then_silence
+def is_action_server(args: Sequence[str]) -> bool:
+    """True for `rasa run actions ...` (options may come before the subcommand's words)."""
+    words = [a for a in args if not a.startswith("-")]
+    return words[:2] == ["run", "actions"]
 
 
 def main() -> None:
     silence_library_warnings()
+    if not is_action_server(sys.argv[1:]):
+        from bot import rasa_patches
+
+        rasa_patches.install()
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"

@@ -8,7 +8,7 @@ never a diagnosis ("most consistent with", not "you have"), always why, always a
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from bot.knowledge import KnowledgeBase
 from bot.presentation import bullets, conclusion_message, follow_up_buttons, join_words, labels, named_causes

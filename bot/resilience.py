@@ -50,17 +50,16 @@ Input checks (all channels)
 - Lone surrogates become U+FFFD and control characters (NUL...) become spaces: spaCy cannot
   encode the former, and neither belongs in the tracker store.
 - An empty or blank message gets ``EMPTY_REPLY``, and one over ``MAX_MESSAGE_CHARS`` (default
-  2000, env ``MAX_MESSAGE_CHARS``) gets ``TOO_LONG_REPLY``, without reaching the model (a 100 KB
-  message otherwise holds the event loop for seconds) or the tracker store.
+  4096 as Telegram allows, env ``MAX_MESSAGE_CHARS``, read through bot/settings.py) gets
+  ``TOO_LONG_REPLY``, without reaching the model (a 100 KB message otherwise holds the event
+  loop for seconds) or the tracker store.
 - Typed commands: ``/forget`` is the ``delete_my_data`` intent (``/delete_my_data``), as on
   Telegram. Any other ``/something`` that is not a well-formed ``/intent`` or
   ``/intent{"entity": "value"}`` of the domain is read as plain text without its slash: Rasa
   would otherwise log the whole line in a warning ("Failed to parse arguments in line ...").
 
-``install()`` applies the three patches once per process. ``bot.channels.rest.RestInput`` (the
-REST channel of credentials.yml and credentials.telegram.yml, always on) calls it when Rasa
-builds the channels, before the model is loaded: every server with that channel has them, for
-all its channels, however it is started (``make run``, scripts/scale_out.sh, ``.venv/bin/rasa``).
+The wrappers are installed into Rasa by ``bot.rasa_patches`` (``friendly_failures``), at start-up
+by bot/rasa_cli.py, whatever channels credentials.yml lists.
 """
 from __future__ import annotations
 
@@ -68,31 +67,22 @@ import asyncio
 import functools
 import json
 import logging
-import os
 import re
 import weakref
 from typing import Any, Callable, Dict, List, Optional, Text
 
+from pydantic import ValidationError
+
+from bot.settings import Settings, setting
+from bot.texts import say
+
 logger = logging.getLogger(__name__)
 
-TROUBLE_REPLY = (
-    "Sorry, I'm having trouble on my side right now. Please try again in a moment. "
-    "If you think this is an emergency, don't wait: call your local emergency number now."
-)
-EMPTY_REPLY = (
-    "I didn't get any text. Tell me in a few words what your legs are doing, "
-    "for example: \"my legs twitch at night\"."
-)
-TOO_LONG_REPLY = (
-    "That message is too long for me to read (more than {limit} characters). Could you describe "
-    "what your legs are doing in a few sentences? If you think this is an emergency, call your "
-    "local emergency number now."
-)
+#: The words are in bot/texts.yml (section ``service``).
+TROUBLE_REPLY = say("service.trouble")
+EMPTY_REPLY = say("service.empty")
+TOO_LONG_REPLY = say("service.too_long")  # {limit}: the most characters a message may have
 
-MAX_MESSAGE_CHARS_ENV = "MAX_MESSAGE_CHARS"
-DEFAULT_MAX_MESSAGE_CHARS = 2000
-ACTION_CONCURRENCY_ENV = "ACTION_SERVER_CONCURRENCY"
-DEFAULT_ACTION_CONCURRENCY = 32
 ACTION_RETRY_DELAY_S = 0.25
 #: event loop -> its semaphore for the action server calls (Rasa runs one loop per process)
 _ACTION_SLOTS: "weakref.WeakKeyDictionary[Any, asyncio.Semaphore]" = weakref.WeakKeyDictionary()
@@ -110,15 +100,19 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _INTENT_PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z0-9_]+)(?P<entities>\{.*\})?$", re.DOTALL)
 _COMMAND_NAME = re.compile(r"^/+(?P<name>[^\s{@/]*)")
 
-_installed = False
+
+def _setting_or_default(name: str) -> Any:
+    """A setting read when it is used (so a changed environment applies to the next message); a
+    bad value falls back to the default with a warning rather than failing every message."""
+    try:
+        return setting(name)
+    except ValidationError as error:
+        logger.warning("%s; using the default.", " ".join(str(error).splitlines()[1:]))
+        return Settings.__fields__[name].get_default()
 
 
 def max_message_chars() -> int:
-    try:
-        value = int(os.environ.get(MAX_MESSAGE_CHARS_ENV, "") or DEFAULT_MAX_MESSAGE_CHARS)
-    except ValueError:
-        return DEFAULT_MAX_MESSAGE_CHARS
-    return value if value > 0 else DEFAULT_MAX_MESSAGE_CHARS
+    return int(_setting_or_default("max_message_chars"))
 
 
 def clean_text(text: Any) -> Text:
@@ -179,7 +173,7 @@ def prepare_text(text: Any, domain: Any = None) -> Text:
         raise InputRefused(EMPTY_REPLY)
     limit = max_message_chars()
     if len(cleaned) > limit:
-        raise InputRefused(TOO_LONG_REPLY.format(limit=limit))
+        raise InputRefused(say("service.too_long", limit=limit))
     cleaned = rewrite_command(cleaned, domain)
     if not cleaned:
         raise InputRefused(EMPTY_REPLY)
@@ -196,7 +190,8 @@ async def _tell(message: Any, text: Text) -> None:
         logger.warning("Could not send a reply to the user (%s).", type(error).__name__)
 
 
-def _guard_handle_message(original: Callable) -> Callable:
+def guard_handle_message(original: Callable) -> Callable:
+    """Agent.handle_message with the input checks and the friendly reply on failure."""
     @functools.wraps(original)
     async def handle_message(self: Any, message: Any) -> Optional[List[Dict[Text, Any]]]:
         try:
@@ -256,11 +251,7 @@ def friendly_failure_events(action_name: Text, error: BaseException) -> List[Any
 
 
 def action_concurrency() -> int:
-    try:
-        value = int(os.environ.get(ACTION_CONCURRENCY_ENV, "") or DEFAULT_ACTION_CONCURRENCY)
-    except ValueError:
-        return DEFAULT_ACTION_CONCURRENCY
-    return max(1, value)
+    return int(_setting_or_default("action_server_concurrency"))
 
 
 def _action_slots() -> asyncio.Semaphore:
@@ -286,7 +277,8 @@ def is_connection_failure(error: BaseException) -> bool:
     return False
 
 
-def _guard_remote_action_run(original: Callable) -> Callable:
+def guard_remote_action_run(original: Callable) -> Callable:
+    """RemoteAction.run bounded, retried once on a failed connection, friendly on failure."""
     @functools.wraps(original)
     async def run(self: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> List[Any]:
         from rasa.core.actions.action import ActionExecutionRejection
@@ -335,19 +327,7 @@ create_fail_fast_tracker_store.__leg_triage_guard__ = True  # type: ignore[attr-
 
 
 def install() -> None:
-    """Wraps Agent.handle_message and RemoteAction.run, and makes the tracker store fail fast
-    (once per process)."""
-    global _installed
-    if _installed:
-        return
-    from rasa.core.actions.action import RemoteAction
-    from rasa.core.agent import Agent
+    """Installs every patch to Rasa (bot.rasa_patches.install: this module's and the others)."""
+    from bot import rasa_patches
 
-    if not getattr(Agent.handle_message, "__leg_triage_guard__", False):
-        Agent.handle_message = _guard_handle_message(Agent.handle_message)  # type: ignore[assignment]
-    if not getattr(Agent._create_tracker_store, "__leg_triage_guard__", False):
-        Agent._create_tracker_store = staticmethod(create_fail_fast_tracker_store)  # type: ignore[assignment]
-    if not getattr(RemoteAction.run, "__leg_triage_guard__", False):
-        RemoteAction.run = _guard_remote_action_run(RemoteAction.run)  # type: ignore[assignment]
-    _installed = True
-    logger.debug("Friendly failure replies and input checks installed.")
+    rasa_patches.install()

@@ -27,8 +27,12 @@ import time
 from dataclasses import dataclass
 from typing import Iterable, List, Optional, Sequence
 
+from pydantic import ValidationError
+
+from bot.settings import Settings, setting
+
 RETENTION_DAYS_ENV = "RETENTION_DAYS"
-DEFAULT_RETENTION_DAYS = 30
+DEFAULT_RETENTION_DAYS = int(Settings.__fields__["retention_days"].get_default())
 DEFAULT_ENDPOINTS = "endpoints.yml"
 _CHUNK = 500
 
@@ -47,13 +51,12 @@ class Purge:
 
 
 def default_days() -> int:
-    raw = os.environ.get(RETENTION_DAYS_ENV, "").strip()
-    if not raw:
-        return DEFAULT_RETENTION_DAYS
+    """RETENTION_DAYS (bot/settings.py), or RetentionError if it is not a whole number >= 0."""
     try:
-        return int(raw)
-    except ValueError:
-        raise RetentionError(f"{RETENTION_DAYS_ENV} must be a whole number of days, not {raw!r}")
+        return int(setting("retention_days"))
+    except ValidationError:
+        raw = os.environ.get(RETENTION_DAYS_ENV, "").strip()
+        raise RetentionError(f"{RETENTION_DAYS_ENV} must be a whole number of days, not {raw!r}") from None
 
 
 def store_from_endpoints(endpoints: str):

@@ -7,14 +7,15 @@ logged. Channel credentials in credentials.yml may still override the Telegram v
 from __future__ import annotations
 
 import os
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional, Tuple
 
-from pydantic import BaseSettings, Field, SecretStr
+from pydantic import BaseSettings, Field, SecretStr, ValidationError
 
 
 class Settings(BaseSettings):
     # Input limits and the action server (bot/resilience.py)
-    max_message_chars: int = Field(2000, env="MAX_MESSAGE_CHARS", ge=1)
+    # 4096: what Telegram lets a person send in one message (and far below what slows the model).
+    max_message_chars: int = Field(4096, env="MAX_MESSAGE_CHARS", ge=1)
     action_server_concurrency: int = Field(32, env="ACTION_SERVER_CONCURRENCY", ge=1)
     # How long conversations are kept (bot/retention.py); shown in the privacy notice.
     retention_days: int = Field(30, env="RETENTION_DAYS", ge=0)
@@ -40,7 +41,7 @@ class Settings(BaseSettings):
     telegram_api_base: str = Field("https://api.telegram.org", env="TELEGRAM_API_BASE")
     # Signs the summary download links (bot/summary.py); empty = a key file under var/ (one host).
     summary_signing_key: SecretStr = Field(SecretStr(""), env="SUMMARY_SIGNING_KEY")
-    # The Telegram poller's Rasa server (bot/channels/telegram_polling.py)
+    # The Telegram poller's Rasa server (bot/channels/telegram/polling.py)
     rasa_url: str = Field("http://127.0.0.1:5005", env="RASA_URL")
 
     class Config:
@@ -57,13 +58,43 @@ class _FromMapping(Settings):
             return (init_settings,)
 
 
+def _env_name(name: str) -> str:
+    return str(Settings.__fields__[name].field_info.extra.get("env", name.upper()))
+
+
+def _raw(name: str, env: Mapping[str, str]) -> Optional[str]:
+    raw = env.get(_env_name(name))
+    return None if raw is None or str(raw).strip() == "" else str(raw).strip()
+
+
+def _validated(name: str, raw: str) -> Tuple[Any, Any]:
+    """The value and None, or None and pydantic's error for the variable (an ErrorWrapper)."""
+    return Settings.__fields__[name].validate(raw, {}, loc=_env_name(name), cls=Settings)
+
+
 def settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
     """The settings from `environ` (default: the process environment). Empty values count as unset;
-    a value that does not validate raises pydantic's ValidationError naming the variable."""
+    values that do not validate raise pydantic's ValidationError naming each variable."""
     env = os.environ if environ is None else environ
-    values = {}
-    for name, model_field in Settings.__fields__.items():
-        raw = env.get(str(model_field.field_info.extra.get("env", name.upper())))
-        if raw is not None and str(raw).strip() != "":
-            values[name] = str(raw).strip()
+    values, errors = {}, []
+    for name in Settings.__fields__:
+        raw = _raw(name, env)
+        if raw is not None:
+            values[name], error = _validated(name, raw)
+            if error is not None:
+                errors.append(error)
+    if errors:
+        raise ValidationError(errors, Settings)
     return _FromMapping(**values)
+
+
+def setting(name: str, environ: Optional[Mapping[str, str]] = None) -> Any:
+    """One setting (a field name of Settings), validated alone: another variable's bad value does
+    not stop a module that does not use it. Raises ValidationError naming the variable."""
+    raw = _raw(name, os.environ if environ is None else environ)
+    if raw is None:
+        return Settings.__fields__[name].get_default()
+    value, error = _validated(name, raw)
+    if error is not None:
+        raise ValidationError([error], Settings)
+    return value

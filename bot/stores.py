@@ -7,8 +7,10 @@ deleted instead of saved. The next message starts a brand-new conversation.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any
+import time
+from typing import Any, Callable, NamedTuple, Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm  # noqa: F401  (makes sa.orm available)
@@ -19,6 +21,24 @@ from rasa.shared.core.trackers import DialogueStateTracker
 logger = logging.getLogger(__name__)
 
 FORGET_ACTION = "action_delete_my_data"
+#: Attempts at emptying SQLite's write-ahead log after an erase, and the wait before the second
+#: (doubled each time): ~1.5 s in all, for readers of other conversations to finish.
+CHECKPOINT_ATTEMPTS = 5
+CHECKPOINT_FIRST_WAIT_S = 0.05
+
+
+class Checkpoint(NamedTuple):
+    """The result row of ``PRAGMA wal_checkpoint``: busy is 1 when a reader or writer stopped it;
+    log is the WAL's frames (-1 when the database is not in WAL mode), checkpointed those copied
+    to the database file."""
+
+    busy: int
+    log: int
+    checkpointed: int
+
+    @property
+    def complete(self) -> bool:
+        return self.busy == 0 and (self.log == -1 or self.log == self.checkpointed)
 
 
 def forget_requested(tracker: DialogueStateTracker) -> bool:
@@ -52,6 +72,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class ForgetfulSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore (SQLite by default, PostgreSQL in production) + erase on request."""
 
+    engine: sa.engine.Engine
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Rebuild Rasa's engine with two options:
@@ -77,7 +99,8 @@ class ForgetfulSQLTrackerStore(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         if forget_requested(tracker):
-            deleted = self.erase(tracker.sender_id)
+            # in a worker thread: the checkpoint may wait for readers, the event loop must not
+            deleted = await asyncio.get_running_loop().run_in_executor(None, self.erase, tracker.sender_id)
             logger.info("Erased a conversation on the user's request (%d events).", deleted)
             return
         await super().save(tracker)
@@ -93,10 +116,43 @@ class ForgetfulSQLTrackerStore(SQLTrackerStore):
         self.scrub_journal()
         return deleted
 
-    def scrub_journal(self) -> None:
-        """After an erase: SQLite's write-ahead log still holds the erased pages; fold it into
-        the (secure-deleted) database file and empty it. No-op on other databases."""
+    def scrub_journal(self, sleep: Optional[Callable[[float], None]] = None) -> int:
+        """After an erase: SQLite's write-ahead log still holds the erased words (the pages as they
+        were before); fold it into the (secure-deleted) database file and truncate it.
+
+        A connection reading at that moment (another conversation's turn) stops the checkpoint
+        (it reports busy): wait and try again, ``CHECKPOINT_ATTEMPTS`` times in all. Returns the
+        attempts made; if the last one still could not complete, a warning says so (the next
+        erase or the next automatic checkpoint clears it). No-op on other databases.
+        """
         if self.engine.dialect.name != "sqlite":
-            return
+            return 0
+        sleep = sleep or time.sleep
+        wait = CHECKPOINT_FIRST_WAIT_S
+        result = Checkpoint(1, -1, -1)
+        for attempt in range(1, CHECKPOINT_ATTEMPTS + 1):
+            result = self._checkpoint()
+            if result.complete:
+                if attempt > 1:
+                    logger.info("The write-ahead log was emptied after an erase (attempt %d).", attempt)
+                return attempt
+            if attempt < CHECKPOINT_ATTEMPTS:
+                sleep(wait)
+                wait *= 2
+        logger.warning("After an erase, the SQLite write-ahead log could not be emptied (%d attempts; "
+                       "busy=%d, %d of %d frames copied): the erased conversation stays in %s-wal until "
+                       "the next checkpoint.", CHECKPOINT_ATTEMPTS, result.busy, result.checkpointed, result.log,
+                       self.engine.url.database)
+        return CHECKPOINT_ATTEMPTS
+
+    def _checkpoint(self) -> Checkpoint:
+        """One ``wal_checkpoint(TRUNCATE)`` that does not wait on SQLite's busy handler (the
+        retries above wait, between attempts)."""
         with self.engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            timeout = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+            connection.exec_driver_sql("PRAGMA busy_timeout = 0")
+            try:
+                row = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(timeout or 0)}")
+        return Checkpoint(*(int(v) for v in row)) if row else Checkpoint(1, -1, -1)

@@ -61,13 +61,19 @@ def _slots(events: Iterable[Mapping[str, Any]]) -> Dict[str, Any]:
     return slots
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """Slot values come from the tracker store: anything that is not a mapping counts as empty."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def _words_by_feature(events: Iterable[Mapping[str, Any]], kb: KnowledgeBase) -> Dict[str, List[str]]:
     """The person's own words for each feature: the span of their message the extractor matched."""
     words: Dict[str, List[str]] = {}
     for event in events:
         if event.get("event") != "user":
             continue
-        text = event.get("text") if isinstance(event.get("text"), str) else ""
+        raw = event.get("text")
+        text = raw if isinstance(raw, str) else ""
         if text.startswith("/"):
             continue  # a button press has no words of the person's own
         for entity in ((event.get("parse_data") or {}).get("entities") or []):
@@ -92,9 +98,8 @@ def build(events: Iterable[Mapping[str, Any]], kb: KnowledgeBase, today: Optiona
     assessment = payload.get("assessment") if isinstance(payload, Mapping) else None
     if not isinstance(assessment, Mapping) or assessment.get("triage") not in kb.triage_levels:
         return None
-    evidence = slots.get("evidence") if isinstance(slots.get("evidence"), Mapping) else {}
-    interview = slots.get("interview") if isinstance(slots.get("interview"), Mapping) else {}
-    inferred = interview.get("inferred") if isinstance(interview.get("inferred"), Mapping) else {}
+    evidence = _mapping(slots.get("evidence"))
+    inferred = _mapping(_mapping(slots.get("interview")).get("inferred"))
     words = _words_by_feature(current, kb)
     level = kb.triage_levels[assessment["triage"]]
     emergency = level.id == "emergency"
@@ -175,11 +180,12 @@ def _source_line(source: Mapping[str, str]) -> str:
 
 
 def render_text(summary: Mapping[str, Any]) -> str:
+    """Plain text with single line breaks (Rasa splits a text into messages at blank lines)."""
     lines = [f"{summary['title']} ({summary['date']})"]
     for heading, items in _sections(summary):
-        lines.append(f"\n{heading}:")
+        lines.append(f"{heading}:")
         lines.extend(f"• {item}" for item in items)
-    lines.append(f"\n{summary['disclaimer']}")
+    lines.append(summary["disclaimer"])
     return "\n".join(lines)
 
 

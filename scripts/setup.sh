@@ -24,3 +24,5 @@ fi
 scripts/setup_web.sh
 # nginx (and the PostgreSQL / Redis server packages if missing) for `make prod` and its tests.
 scripts/setup_prod.sh
+# The validators of the container and Kubernetes files (own venvs in .venv-deploy).
+scripts/setup_deploy_tools.sh

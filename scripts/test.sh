@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make test`: every step must pass; the first failure stops the run with a non-zero exit.
-# With an argument, runs one step: unit | validate | train | stories | conversations.
+# With an argument, runs one step: unit | deploy | validate | train | stories | conversations.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
@@ -8,6 +8,10 @@ step() { echo; echo "==> $*"; }
 run_unit() {
   step "unit tests: engine, knowledge, NLU components, actions (no server)"
   .venv/bin/python -m pytest -q -m "not server"
+}
+run_deploy() {
+  step "container and Kubernetes files: hadolint, docker-compose config, kubernetes-validate (static)"
+  scripts/validate_deploy.sh
 }
 run_validate() {
   step "rasa data validate (warnings fail)"
@@ -31,11 +35,12 @@ run_conversations() {
 }
 case "${1:-all}" in
   unit) run_unit ;;
+  deploy) run_deploy ;;
   validate) run_validate ;;
   train) run_train ;;
   stories) run_train; run_stories ;;
   conversations) run_train; run_conversations ;;
-  all) run_unit; run_validate; run_train; run_stories; run_conversations
+  all) run_unit; run_deploy; run_validate; run_train; run_stories; run_conversations
        echo; echo "==> all checks passed" ;;
   *) echo "unknown step: $1" >&2; exit 2 ;;
 esac

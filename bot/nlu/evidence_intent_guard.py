@@ -58,10 +58,10 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu import rasa_speedups
+from bot import rasa_patches
 from bot.nlu.components import ConfiguredOnly, MessageByMessage
 
-rasa_speedups.install()  # a Rasa 3.6 performance fix, behaviour unchanged (see the module)
+rasa_patches.install()  # usually done already by bot/rasa_cli.py; here for Rasa started otherwise
 
 logger = logging.getLogger(__name__)
 

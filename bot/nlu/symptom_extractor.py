@@ -22,7 +22,7 @@ extractors are kept):
 Not trainable: the matchers are built from the knowledge base once per
 process (``bot.nlu.extraction.get_extractor``), not per message. Messages
 whose text is empty, starts with "/" (an intent payload from a button) or has
-no recognisable phrase are passed through unchanged. Only the first 2,000
+no recognisable phrase are passed through unchanged. Only the first 4,096
 characters of a message are analysed (see bot/nlu/lexicon.yml).
 """
 from __future__ import annotations
@@ -47,11 +47,10 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.extraction import CAUSE, FEATURE, Extractor, Mention, get_extractor
 
-from bot.nlu import rasa_quirks, rasa_speedups
+from bot import rasa_patches
 from bot.nlu.components import ConfiguredOnly
 
-rasa_speedups.install()  # a Rasa 3.6 performance fix, behaviour unchanged (see the module)
-rasa_quirks.install()  # else loading the intent classifier mutes Rasa's INFO log (see the module)
+rasa_patches.install()  # usually done already by bot/rasa_cli.py; here for Rasa started otherwise
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,7 @@
 """Who to call: the deployment's crisis line and emergency number.
 
-Chosen per deployment from the environment, defaults in bot/knowledge/crisis.yml (``lines:``):
+Chosen per deployment from the environment (read through bot/settings.py), defaults in
+bot/knowledge/crisis.yml (``lines:``):
   CRISIS_COUNTRY    a country code of that file (US, CA, GB, IE, AU, NZ, DE, FR; INTL by default)
   CRISIS_LINE       overrides the crisis-line text ("Samaritans on 116 123 (free, day or night)")
   EMERGENCY_NUMBER  overrides the emergency number text ("999")
@@ -8,13 +9,13 @@ Chosen per deployment from the environment, defaults in bot/knowledge/crisis.yml
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
 import yaml
 
 from bot.safety.detector import KNOWLEDGE_FILE
+from bot.settings import setting
 
 
 @dataclass(frozen=True)
@@ -35,14 +36,13 @@ def _table() -> tuple[str, Mapping[str, Mapping[str, str]]]:
 
 
 def crisis_lines(environ: Optional[Mapping[str, str]] = None) -> CrisisLines:
-    env = os.environ if environ is None else environ
     default, countries = _table()
-    country = (env.get("CRISIS_COUNTRY") or default).strip().upper()
+    country = (setting("crisis_country", environ) or default).strip().upper()
     if country == "UK":
         country = "GB"
     entry = countries.get(country) or countries[default]
     if country not in countries:
         country = default
-    emergency = (env.get("EMERGENCY_NUMBER") or "").strip() or entry["emergency"]
-    crisis = (env.get("CRISIS_LINE") or "").strip() or entry["crisis"]
+    emergency = setting("emergency_number", environ) or entry["emergency"]
+    crisis = setting("crisis_line", environ) or entry["crisis"]
     return CrisisLines(country, emergency, crisis)

@@ -25,7 +25,7 @@ from aiohttp import web
 from tests.support.servers import ROOT, Stack, free_port, latest_model
 
 __all__ = [
-    "TOKEN", "SECRET", "BOT_USERNAME", "WEBHOOK_URL", "FakeBotApi", "Call", "Updates",
+    "TOKEN", "SECRET", "BOT_USERNAME", "WEBHOOK_URL", "FLOOD_BURST", "FakeBotApi", "Call", "Updates",
     "fake_bot_api", "telegram_stack", "TelegramStack", "wait_for",
 ]
 
@@ -33,6 +33,7 @@ TOKEN = "123456789:TEST-token_for-the-fake-bot-api"
 SECRET = "s3cret-Token_for-tests"
 BOT_USERNAME = "LegGuideTestBot"
 WEBHOOK_URL = "https://bot.example.test/webhooks/telegram/webhook"
+FLOOD_BURST = 20
 BOT_USER = {"id": 123456789, "is_bot": True, "first_name": "Leg guide", "username": BOT_USERNAME}
 
 
@@ -71,6 +72,8 @@ class FakeBotApi:
         self._runner: Optional[web.AppRunner] = None
         self._new_update: Optional[asyncio.Event] = None
         self._ready = threading.Event()
+        #: False: getUpdates answers at once, even with nothing to give (a misbehaving server).
+        self.hold_polls = True
 
     @property
     def base_url(self) -> str:
@@ -133,6 +136,11 @@ class FakeBotApi:
         return [c.params for c in self.calls_to("sendMessage")
                 if chat_id is None or str(c.params.get("chat_id")) == str(chat_id)]
 
+    def documents(self, chat_id: Any) -> List[Dict[str, Any]]:
+        """The files sent with sendDocument to one chat: {"filename", "content_type", "content"}."""
+        return [c.params["document"] for c in self.calls_to("sendDocument")
+                if str(c.params.get("chat_id")) == str(chat_id) and isinstance(c.params.get("document"), dict)]
+
     def texts(self, chat_id: Any) -> List[str]:
         return [str(p.get("text")) for p in self.sent(chat_id)]
 
@@ -151,8 +159,12 @@ class FakeBotApi:
                 body = await request.json()
                 if isinstance(body, dict):
                     params.update(body)
-            else:
-                params.update(dict(await request.post()))
+            else:  # multipart/form-data (sendDocument) or a form
+                for key, value in (await request.post()).items():
+                    if isinstance(value, web.FileField):
+                        value = {"filename": value.filename, "content_type": value.content_type,
+                                 "content": value.file.read()}
+                    params[key] = value
         with self._lock:
             self.calls.append(Call(method, params, token, time.monotonic()))
             failure = self._failures.get(method, []).pop(0) if self._failures.get(method) else None
@@ -175,7 +187,7 @@ class FakeBotApi:
     def _result(self, method: str, params: Dict[str, Any]) -> Any:
         if method == "getMe":
             return BOT_USER
-        if method in ("sendMessage", "sendPhoto"):
+        if method in ("sendMessage", "sendPhoto", "sendDocument"):
             chat_id = params.get("chat_id")
             try:
                 chat_id = int(chat_id)
@@ -190,7 +202,7 @@ class FakeBotApi:
 
     async def _get_updates(self, params: Dict[str, Any]) -> web.Response:
         offset = int(params.get("offset") or 0)
-        timeout = min(float(params.get("timeout") or 0), 2.0)
+        timeout = min(float(params.get("timeout") or 0), 2.0) if self.hold_polls else 0.0
         limit = int(params.get("limit") or 100)
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
@@ -344,6 +356,13 @@ def telegram_stack(tmp_path_factory):
         "TELEGRAM_WEBHOOK_URL": WEBHOOK_URL,
         "TELEGRAM_BOT_USERNAME": BOT_USERNAME,
         "TELEGRAM_API_BASE": api.base_url,
+        # A flood limit every test's chat stays under (no chat sends 20 messages) and that does
+        # not refill during a flood test (one message per 5 s).
+        "SENDER_BURST": str(FLOOD_BURST),
+        "SENDER_MESSAGES_PER_SECOND": "0.2",
+        "MAX_MESSAGE_CHARS": "",
+        # Conversations are kept without asking, so erase and export have something to show.
+        "PRIVACY_DEFAULT": "store",
     })
     try:
         stack.start()

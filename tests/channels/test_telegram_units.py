@@ -2,6 +2,7 @@
 text, update parsing, and the channel's handling of updates against a fake Bot API server."""
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any, List
 
@@ -19,12 +20,14 @@ from bot.channels.telegram import (
     inline_keyboard,
     parse_command,
     parse_update,
-    render_assessment,
+    render_card,
     split_message,
     telegram_length,
 )
+from bot.channels.guard import SenderRateLimiter
 from bot.knowledge import load_knowledge
 from bot.replies import ANSWER_BUTTONS, FOLLOW_UP_BUTTONS
+from bot.texts import say
 from tests.channels.telegram_support import *  # noqa: F401,F403 (fixtures)
 from tests.channels.telegram_support import SECRET, TOKEN, FakeBotApi, Updates
 
@@ -159,50 +162,88 @@ def test_inline_keyboard_rows_and_limits():
     assert len(long["inline_keyboard"][0][0]["callback_data"].encode()) <= 64
 
 
-# --- the assessment as text ----------------------------------------------------------------------
+# --- the assessment card -------------------------------------------------------------------------
 
-ASSESSMENT = {
-    "triage": "routine",
-    "causes": [
-        {"id": "restless_legs_syndrome", "likelihood": 0.81, "because": ["urge_to_move", "worse_at_night"],
-         "against": []},
-        {"id": "iron_deficiency", "likelihood": 0.3, "because": [], "against": ["numbness"]},
-    ],
-    "red_flags": [],
-    "evidence": {"present": ["urge_to_move"], "absent": ["numbness"]},
-    "version": 1,
+#: Cards as the contract describes them (docs/presentation.md), with words no Telegram code types.
+ROUTINE_CARD = {
+    "version": 1, "level": "routine", "title": "Route title from the server",
+    "do_now": "What to do, from the server.",
+    "headline": "Most consistent with restless legs syndrome.",
+    "headings": {"why": "WHY-HEADING", "inferred": "INFERRED-HEADING", "causes": "CAUSES-HEADING",
+                 "see_doctor_if": "SEE-DOCTOR-HEADING"},
+    "why": ["you said: an urge to move your legs", "you said: it is worse at night"],
+    "inferred": ["both legs (from \"my legs\")"],
+    "causes": [{"id": "restless_legs_syndrome", "name": "Restless legs syndrome", "fit": "FIT-WORDS-A"},
+               {"id": "iron_deficiency", "name": "Iron deficiency", "fit": "FIT-WORDS-B"}],
+    "see_doctor_if": ["it wakes you every night"],
+    "closing": "",
+    "disclaimer": "DISCLAIMER FROM THE SERVER",
+    "more": [{"id": "summary", "title": "Save a summary for my doctor", "payload": "/request_summary"}],
+}
+EMERGENCY_CARD = {
+    "version": 1, "level": "emergency", "title": "Get emergency help now", "do_now": "Call 112 now.",
+    "headline": "These signs can mean a stroke.", "headings": ROUTINE_CARD["headings"],
+    "why": ["you said: sudden weakness on one side"], "inferred": [], "causes": [], "see_doctor_if": [],
+    "closing": "I'll stop the questions here.", "disclaimer": "DISCLAIMER FROM THE SERVER", "more": [],
 }
 
 
-def test_the_assessment_renders_route_first_then_causes_with_reasons():
+def test_the_card_renders_in_the_contracts_order_with_the_servers_words_only():
+    text = render_card(ROUTINE_CARD)
+    lines = text.splitlines()
+    assert lines[:2] == ["Route title from the server", "What to do, from the server."]  # route first
+    order = ["Most consistent with", "WHY-HEADING", "• You said: an urge to move", "INFERRED-HEADING", "CAUSES-HEADING",
+             "Restless legs syndrome: FIT-WORDS-A", "Iron deficiency: FIT-WORDS-B", "SEE-DOCTOR-HEADING",
+             "It wakes you every night", "DISCLAIMER FROM THE SERVER"]
+    positions = [text.index(part) for part in order]
+    assert positions == sorted(positions)
+    assert text.endswith("DISCLAIMER FROM THE SERVER")
+    assert "{" not in text and "restless_legs_syndrome" not in text
+
+
+def test_an_emergency_card_shows_what_to_do_now_first_and_no_cause_even_if_one_is_carried():
+    carried = {**EMERGENCY_CARD, "causes": ROUTINE_CARD["causes"], "inferred": ["both legs"]}
+    text = render_card(carried)
+    assert text.splitlines()[0].endswith("Get emergency help now") and text.splitlines()[1] == "Call 112 now."
+    assert "Restless legs" not in text and "FIT-WORDS" not in text and "both legs" not in text
+    assert text.index("Call 112 now.") < text.index("sudden weakness") < text.index("DISCLAIMER")
+    assert "I'll stop the questions here." in text
+
+
+def test_the_telegram_code_types_no_level_title_threshold_or_disclaimer():
+    from pathlib import Path
+
+    import bot.channels.telegram as package
+    from bot.presentation import headings as presentation_headings
+
     kb = load_knowledge()
-    text = render_assessment(ASSESSMENT, kb)
-    first_line = text.splitlines()[0]
-    assert first_line == f"Suggested route: {kb.triage_levels['routine'].title}"
-    assert kb.triage_levels["routine"].what_to_do in text
-    assert text.index("Restless legs syndrome") < text.index(kb.causes["iron_deficiency"].name)
-    assert kb.features["urge_to_move"].label in text
-    assert "not a diagnosis" in text
-    assert "{" not in text and "restless_legs_syndrome" not in text  # readable, not JSON
+    code = "\n".join(p.read_text() for p in Path(package.__file__).parent.glob("*.py"))
+    server_words = [level.title for level in kb.triage_levels.values()] + [
+        say("common.not_a_diagnosis"), say("presentation.fits_well"), say("presentation.fits_in_part"),
+        say("presentation.fits_weakly"), *presentation_headings().values()]
+    typed = [words for words in server_words if f'"{words}' in code or f"'{words}" in code]
+    assert typed == []  # no string literal starts with the server's words
+    assert '"likelihood"' not in code  # the fit is the server's word, never computed here
 
 
-def test_red_flags_are_named_right_after_the_route():
+@pytest.mark.parametrize("odd", [{}, {"level": 5, "why": "nonsense", "causes": [7, {"fit": "x"}], "headings": []},
+                                 {"title": None, "do_now": ["x"], "disclaimer": {"a": 1}}])
+def test_odd_cards_still_render_without_raising(odd):
+    assert isinstance(render_card(odd), str)
+
+
+def test_a_real_conclusion_from_the_server_renders_as_its_card():
+    from bot import presentation
+    from bot.engine import assess
+
     kb = load_knowledge()
-    flag_id, flag = next((i, f) for i, f in kb.red_flags.items() if f.level == "emergency")
-    text = render_assessment({"triage": "emergency", "causes": [], "red_flags": [{"id": flag_id, "level": "emergency"}]}, kb)
-    assert text.startswith(f"Suggested route: {kb.triage_levels['emergency'].title}")
-    assert text.index(flag.name) < text.index("No single cause stands out")
-
-
-@pytest.mark.parametrize("odd", [
-    {},
-    {"triage": "unknown_level", "causes": [{"id": "a_new_cause"}], "red_flags": ["new_flag"]},
-    {"triage": None, "causes": "nonsense", "red_flags": None, "evidence": []},
-    {"triage": "self_care", "causes": [{"likelihood": "high"}, 7, {"id": "caffeine", "because": ["not_a_feature"]}]},
-])
-def test_odd_payloads_still_render(odd):
-    text = render_assessment(odd, load_knowledge())
-    assert text.startswith("Suggested route:")
+    rls = {"urge_to_move": "present", "worse_at_night": "present", "relieved_by_movement": "present"}
+    message = presentation.conclusion_message(assess(rls, kb=kb), kb)
+    text = render_card(message["json_message"]["card"])
+    card = message["json_message"]["card"]
+    assert text.startswith(card["title"]) and card["disclaimer"] in text
+    for cause in card["causes"]:
+        assert f"{cause['name']}: {cause['fit']}" in text
 
 
 # --- parsing updates -----------------------------------------------------------------------------
@@ -319,8 +360,8 @@ async def test_commands_map_to_intents_and_unknown_commands_are_not_passed_on(fa
     for text in ["/start", "/start@LegGuideTestBot", "/help", "/affirm", "/delete_my_data{}", "/start@OtherBot"]:
         await handle(channel, Updates.text(8, text), rasa)
     await channel.api.close()
-    assert rasa.texts == ["/greet", "/greet", "/ask_capabilities"]
-    assert fake_bot_api.texts(8).count(tg.UNKNOWN_COMMAND_REPLY) == 2
+    assert rasa.texts == ["/restart", "/restart", "/ask_capabilities"]
+    assert fake_bot_api.texts(8).count(say("telegram.unknown_command")) == 2
 
 
 def test_the_restart_command_sends_the_assistants_own_start_over_intent():
@@ -343,6 +384,25 @@ async def test_restart_that_rasa_answers_with_silence_is_followed_by_the_greetin
     assert fake_bot_api.texts(9) == ["re: /greet", "re: /start_over"]
 
 
+async def test_start_always_begins_a_new_check_with_the_greeting(fake_bot_api):
+    """/start resets the conversation (Rasa's silent restart) and greets, so after a finished
+    check it starts a new one instead of greeting inside the old one."""
+    channel = channel_for(fake_bot_api)
+    rasa = FakeRasa(replies=lambda text: [] if text == "/restart" else [{"text": f"re: {text}"}])
+    await handle(channel, Updates.text(15, "my legs shake"), rasa)
+    await handle(channel, Updates.text(15, "/start"), rasa)
+    await channel.api.close()
+    assert rasa.texts == ["my legs shake", "/restart", "/greet"]
+    assert fake_bot_api.texts(15)[-1] == "re: /greet"
+
+
+def test_the_command_menu_offers_every_command_the_channel_knows():
+    menu = tg.command_menu()
+    assert [c["command"] for c in menu] == list(tg.commands.MENU_ORDER)
+    assert {c["command"] for c in menu} <= set(tg.COMMANDS)
+    assert all(0 < len(c["description"]) <= 256 for c in menu)
+
+
 async def test_button_presses_are_answered_and_delivered(fake_bot_api):
     channel, rasa = channel_for(fake_bot_api), FakeRasa()
     long_payload = "/ask_what_is" + json.dumps({"cause": "restless_legs_syndrome", "x": "y" * 60})
@@ -353,14 +413,14 @@ async def test_button_presses_are_answered_and_delivered(fake_bot_api):
     await channel.api.close()
     assert rasa.texts == ["/affirm", long_payload]
     answers = {c.params["callback_query_id"]: c.params.get("text") for c in fake_bot_api.calls_to("answerCallbackQuery")}
-    assert answers == {"q-1": None, "q-2": None, "q-3": tg.EXPIRED_BUTTON}
+    assert answers == {"q-1": None, "q-2": None, "q-3": say("telegram.button_expired")}
 
 
 async def test_an_error_in_rasa_gets_an_apology_not_an_exception(fake_bot_api):
     channel = channel_for(fake_bot_api)
     await handle(channel, Updates.text(12, "my legs shake"), FakeRasa(fail=True))
     await channel.api.close()
-    assert fake_bot_api.texts(12) == [tg.ERROR_REPLY]
+    assert fake_bot_api.texts(12) == [say("telegram.error")]
 
 
 async def test_things_the_bot_cannot_read_get_a_short_reply_or_nothing(fake_bot_api):
@@ -372,8 +432,8 @@ async def test_things_the_bot_cannot_read_get_a_short_reply_or_nothing(fake_bot_
         await handle(channel, update, rasa)
     await channel.api.close()
     assert rasa.messages == []
-    assert fake_bot_api.texts(13) == [tg.NON_TEXT_REPLY] * 3 + [tg.EDITED_REPLY]
-    assert fake_bot_api.texts(-1005) == [tg.GROUP_REPLY]
+    assert fake_bot_api.texts(13) == [say("telegram.non_text")] * 3 + [say("telegram.edited")]
+    assert fake_bot_api.texts(-1005) == [say("telegram.group_only")]
     assert all(not fake_bot_api.texts(c) for c in (-1001, -1002, -1003, -1004))
 
 
@@ -382,16 +442,14 @@ async def test_output_splits_long_texts_and_puts_the_keyboard_on_the_last_part(f
     output = TelegramOutput(channel.api, channel.codec)
     long_text = "\n\n".join("Paragraph. " + "word " * 300 for _ in range(10))
     await output.send_text_with_buttons("14", long_text, ANSWER_BUTTONS)
-    await output.send_custom_json("14", {"assessment": ASSESSMENT})
     await output.send_custom_json("14", {"something": "else"})
     await output.send_text_message("14", "   ")
     await channel.api.close()
     sent = fake_bot_api.sent(14)
-    assert len(sent) >= 4
+    assert len(sent) >= 3
     assert all(telegram_length(p["text"]) <= 4096 for p in sent)
-    assert "reply_markup" not in sent[0] and "reply_markup" in sent[-2]
+    assert "reply_markup" not in sent[0] and "reply_markup" in sent[-1]
     assert "parse_mode" not in sent[0]
-    assert sent[-1]["text"].startswith("Suggested route: ")
 
 
 async def test_the_bot_api_client_waits_out_429_and_hides_the_token(fake_bot_api):
@@ -409,3 +467,232 @@ async def test_the_bot_api_client_waits_out_429_and_hides_the_token(fake_bot_api
         await down.call("getMe")
     assert TOKEN not in str(error.value)
     await down.close()
+
+
+# --- one chat flooding ---------------------------------------------------------------------------
+
+
+async def test_a_flooding_chat_gets_one_slow_down_reply_and_other_chats_are_still_answered(fake_bot_api):
+    now = [1000.0]
+    limiter = SenderRateLimiter(per_second=1.0, burst=3, clock=lambda: now[0])
+    channel = TelegramChannel(channel_for(fake_bot_api).config, limiter=limiter)
+    rasa = FakeRasa()
+    for i in range(20):
+        await handle(channel, Updates.text(20, f"flood {i}"), rasa)
+    await handle(channel, Updates.callback(20, "/affirm", query_id="q-flood"), rasa)
+    await handle(channel, Updates.text(21, "my legs shake"), rasa)
+    now[0] += 5  # the bucket refills: the flooding chat is heard again
+    await handle(channel, Updates.text(20, "sorry"), rasa)
+    await channel.api.close()
+    assert rasa.texts == ["flood 0", "flood 1", "flood 2", "my legs shake", "sorry"]
+    assert fake_bot_api.texts(20) == ["you said flood 0", "you said flood 1", "you said flood 2",
+                                      say("service.slow_down"), "you said sorry"]
+    assert fake_bot_api.texts(21) == ["you said my legs shake"]
+    [press] = [c for c in fake_bot_api.calls_to("answerCallbackQuery") if c.params["callback_query_id"] == "q-flood"]
+    assert "text" not in press.params  # the spinner stops, without a second warning
+
+
+async def test_the_flood_limit_comes_from_the_settings(fake_bot_api, monkeypatch):
+    monkeypatch.setenv("SENDER_BURST", "2")
+    monkeypatch.setenv("SENDER_MESSAGES_PER_SECOND", "0.001")
+    channel, rasa = channel_for(fake_bot_api), FakeRasa()
+    for i in range(4):
+        await handle(channel, Updates.text(22, f"m{i}"), rasa)
+    await channel.api.close()
+    assert rasa.texts == ["m0", "m1"]
+    assert fake_bot_api.texts(22)[-1] == say("service.slow_down")
+
+
+# --- the poller ----------------------------------------------------------------------------------
+
+
+async def test_the_poller_backs_off_when_get_updates_answers_early_or_fails(fake_bot_api, monkeypatch):
+    from bot.channels.telegram.polling import Poller
+
+    config = TelegramConfig.load(None, {**ENV, "TELEGRAM_API_BASE": fake_bot_api.base_url})
+    poller = Poller(config, "http://127.0.0.1:9", poll_timeout=25)
+    fake_bot_api.hold_polls = False  # every getUpdates comes back at once, empty
+    fake_bot_api.fail_next("getUpdates", 502, "Bad Gateway")
+    pauses: List[float] = []
+
+    async def pause(seconds: float) -> None:
+        pauses.append(seconds)
+        if len(pauses) == 7:
+            poller.stop()
+
+    monkeypatch.setattr(poller, "_pause", pause)
+    await poller.run()
+    assert pauses == [1, 2, 4, 8, 16, 32, 60]  # the error and the empty early answers alike
+    assert fake_bot_api.count("getUpdates") == 7  # one call per pause: no spinning
+
+
+async def test_the_poller_starts_its_pauses_again_after_a_normal_poll(fake_bot_api, monkeypatch):
+    from bot.channels.telegram.polling import Poller
+
+    config = TelegramConfig.load(None, {**ENV, "TELEGRAM_API_BASE": fake_bot_api.base_url})
+    poller = Poller(config, "http://127.0.0.1:9", poll_timeout=1)  # the fake holds it 1 s: normal
+    fake_bot_api.fail_next("getUpdates", 502, "Bad Gateway")
+    fake_bot_api.fail_next("getUpdates", 502, "Bad Gateway")
+    pauses: List[float] = []
+
+    async def pause(seconds: float) -> None:
+        pauses.append(seconds)
+
+    monkeypatch.setattr(poller, "_pause", pause)
+
+    async def stop_after_a_normal_poll() -> None:
+        while fake_bot_api.count("getUpdates") < 3:
+            await asyncio.sleep(0.05)
+        fake_bot_api.fail_next("getUpdates", 502, "Bad Gateway")
+        while len(pauses) < 3:
+            await asyncio.sleep(0.05)
+        poller.stop()
+
+    await asyncio.gather(poller.run(), stop_after_a_normal_poll())
+    assert pauses[:3] == [1, 2, 1]
+
+
+# --- one message per structured reply (card, summary) ----------------------------------------------
+
+
+def conclusion_reply(card: dict, buttons: list) -> dict:
+    """The conclusion as Rasa hands it to the output channel: text + buttons + custom."""
+    reply = {"text": "THE SAME CARD AS PLAIN TEXT", "custom": {"assessment": {"triage": card["level"]}, "card": card}}
+    if buttons:
+        reply["buttons"] = buttons
+    return reply
+
+
+async def test_a_conclusion_is_one_message_with_its_buttons_and_no_duplicate_text(fake_bot_api):
+    channel = channel_for(fake_bot_api)
+    follow_ups = [{"title": "Save a summary for my doctor", "payload": "/request_summary"},
+                  {"title": "Start over", "payload": "/start_over"}]
+    rasa = FakeRasa(replies=lambda text: [conclusion_reply(ROUTINE_CARD, follow_ups)])
+    await handle(channel, Updates.text(30, "no"), rasa)
+    rasa = FakeRasa(replies=lambda text: [conclusion_reply(EMERGENCY_CARD, [])])
+    await handle(channel, Updates.text(31, "my face droops"), rasa)
+    await channel.api.close()
+    [conclusion] = fake_bot_api.sent(30)
+    assert conclusion["text"] == render_card(ROUTINE_CARD)
+    keys = [k for row in conclusion["reply_markup"]["inline_keyboard"] for k in row]
+    assert [(k["text"], k["callback_data"]) for k in keys] == [(b["title"], b["payload"]) for b in follow_ups]
+    [emergency] = fake_bot_api.sent(31)
+    assert emergency["text"] == render_card(EMERGENCY_CARD) and "reply_markup" not in emergency
+    assert "THE SAME CARD AS PLAIN TEXT" not in fake_bot_api.texts(30) + fake_bot_api.texts(31)
+
+
+def summary_reply() -> dict:
+    summary = {"title": "Leg symptoms: a summary for your doctor", "date": "2026-12-03",
+               "route": {"level": "routine", "title": "See a doctor in the coming days",
+                         "do_now": "Book an appointment."},
+               "said": [{"feature": "urge_to_move", "label": "an urge to move your legs", "status": "present",
+                         "words": ["I have to move my legs"]}],
+               "inferred": [], "warning_signs": [], "causes": [{"name": "Restless legs syndrome", "fit": "fits well"}],
+               "sources": [{"title": "A source", "publisher": "", "url": "", "date": ""}],
+               "disclaimer": "Not a diagnosis.", "download": {"token": "t", "expires_in_s": 60}}
+    return {"text": "Here is your summary.\n\nSee a doctor in the coming days.", "custom": {"summary": summary}}
+
+
+async def test_summary_is_the_text_then_a_pdf_document(fake_bot_api):
+    from pypdf import PdfReader
+    import io
+
+    channel = channel_for(fake_bot_api)
+    rasa = FakeRasa(replies=lambda text: [summary_reply()])
+    await handle(channel, Updates.text(32, "/summary"), rasa)
+    await channel.api.close()
+    assert rasa.texts == ["/request_summary"]
+    assert fake_bot_api.texts(32) == ["Here is your summary.\n\nSee a doctor in the coming days."]
+    [document] = fake_bot_api.documents(32)
+    assert document["filename"].endswith(".pdf") and document["content_type"] == "application/pdf"
+    assert document["content"].startswith(b"%PDF")
+    pdf_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(document["content"])).pages)
+    assert "See a doctor in the coming days" in pdf_text and "I have to move my legs" in pdf_text
+
+
+async def test_without_a_pdf_renderer_the_summary_is_still_sent_as_text(fake_bot_api, monkeypatch):
+    from bot.channels.telegram import output
+
+    monkeypatch.setattr(output, "summary_pdf_renderer", lambda: None)
+    channel = channel_for(fake_bot_api)
+    await handle(channel, Updates.text(33, "/summary"), FakeRasa(replies=lambda text: [summary_reply()]))
+    await channel.api.close()
+    assert fake_bot_api.texts(33) == ["Here is your summary.\n\nSee a doctor in the coming days."]
+    assert fake_bot_api.documents(33) == [] and fake_bot_api.count("sendDocument") == 0
+
+
+# --- privacy: the notice, erase, export (issue #21) ------------------------------------------------
+
+PRIVACY = {"storage": "ask", "retention_days": 30, "operator": "Example Clinic", "policy_url": "",
+           "controls": [{"id": "forget", "title": "Delete my data", "payload": "/delete_my_data"},
+                        {"id": "export", "title": "Send me my data", "payload": "/export_my_data"},
+                        {"id": "notice", "title": "Privacy notice", "payload": "/privacy_info"}]}
+CONSENT = [{"title": "OK, keep it", "payload": "/privacy_accept"},
+           {"title": "Don't keep it", "payload": "/privacy_decline"}]
+
+
+def keyboard_of(message: dict) -> List[tuple]:
+    markup = message.get("reply_markup") or {"inline_keyboard": []}
+    return [(k["text"], k["callback_data"]) for row in markup["inline_keyboard"] for k in row]
+
+
+async def test_privacy_commands_map_to_the_privacy_intents_and_are_in_the_menu(fake_bot_api):
+    channel, rasa = channel_for(fake_bot_api), FakeRasa()
+    for command in ["/forget", "/mydata", "/privacy", "/summary"]:
+        await handle(channel, Updates.text(40, command), rasa)
+    await channel.start()
+    await channel.api.close()
+    assert rasa.texts == ["/delete_my_data", "/export_my_data", "/privacy_info", "/request_summary"]
+    [menu] = fake_bot_api.calls_to("setMyCommands")
+    assert {"forget", "mydata", "privacy", "summary", "start"} <= {c["command"] for c in menu.params["commands"]}
+
+
+async def test_the_greeting_with_the_notice_is_its_text_and_its_consent_buttons(fake_bot_api):
+    channel = channel_for(fake_bot_api)
+    greeting = {"text": "Hi. What is kept, for how long, by whom.\nHow to erase it.", "buttons": CONSENT,
+                "custom": {"privacy": PRIVACY}}
+    await handle(channel, Updates.text(41, "/start"), FakeRasa(replies=lambda text: [greeting]))
+    await channel.api.close()
+    [message] = fake_bot_api.sent(41)
+    assert message["text"] == greeting["text"]
+    assert keyboard_of(message) == [(b["title"], b["payload"]) for b in CONSENT]
+
+
+async def test_a_notice_without_buttons_is_its_text_alone(fake_bot_api):
+    """The controls are Telegram's command menu (/forget, /mydata, /privacy), not a keyboard
+    under every notice."""
+    channel = channel_for(fake_bot_api)
+    notice = {"text": "Your conversation is kept for 30 days.", "custom": {"privacy": {**PRIVACY, "storage": "stored"}}}
+    await handle(channel, Updates.text(42, "/privacy"), FakeRasa(replies=lambda text: [notice]))
+    await channel.api.close()
+    [message] = fake_bot_api.sent(42)
+    assert fake_bot_api.texts(42) == [notice["text"]] and "reply_markup" not in message
+
+
+async def test_forget_passes_on_the_assistants_confirmation_question_with_its_buttons(fake_bot_api):
+    channel = channel_for(fake_bot_api)
+    confirm = [{"title": "Yes, erase it", "payload": "/confirm_delete"},
+               {"title": "No, keep it", "payload": "/cancel_delete"}]
+    rasa = FakeRasa(replies=lambda text: [{"text": "Erase this conversation (3 messages)?", "buttons": confirm}]
+                    if text == "/delete_my_data" else [{"text": "Erased."}])
+    await handle(channel, Updates.text(43, "/forget"), rasa)
+    await handle(channel, Updates.callback(43, "/confirm_delete"), rasa)
+    await channel.api.close()
+    assert rasa.texts == ["/delete_my_data", "/confirm_delete"]
+    question, done = fake_bot_api.sent(43)
+    assert keyboard_of(question) == [(b["title"], b["payload"]) for b in confirm]
+    assert done["text"] == "Erased."
+
+
+async def test_mydata_sends_the_readable_text_and_the_json_as_a_document(fake_bot_api):
+    channel = channel_for(fake_bot_api)
+    export = {"version": 1, "conversation_id": "44", "storage": "stored", "retention_days": 30,
+              "messages": [{"text": "my legs shake — ça tremble", "at": "2026-12-03T08:00:00+00:00"}],
+              "evidence": {"shaking": "present"}, "assessment": None}
+    reply = {"text": "What is kept about this conversation: 1 message.", "custom": {"export": export}}
+    await handle(channel, Updates.text(44, "/mydata"), FakeRasa(replies=lambda text: [reply]))
+    await channel.api.close()
+    assert fake_bot_api.texts(44) == [reply["text"]]
+    [document] = fake_bot_api.documents(44)
+    assert document["filename"] == "my-data.json" and document["content_type"] == "application/json"
+    assert json.loads(document["content"].decode("utf-8")) == export

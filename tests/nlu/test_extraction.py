@@ -336,7 +336,7 @@ def test_huge_input_is_capped_and_fast():
     ids = {m.id for m in mentions}
     assert {"shaking", "worse_at_night"} <= ids
     assert "chest_pain" not in ids  # beyond the documented max_chars cap
-    assert ex.max_chars == 2000
+    assert ex.max_chars == 4096
     assert elapsed < 2.0
 
 

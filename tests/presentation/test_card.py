@@ -109,3 +109,9 @@ def test_every_non_emergency_conclusion_keeps_why_and_the_see_a_doctor_line(caus
     else:
         assert "See a doctor if" in message["text"] and card["see_doctor_if"]
     assert card["why"] and card["disclaimer"] in message["text"]
+
+
+def test_the_card_text_is_one_message_in_every_rasa_channel():
+    # Rasa's output channels split a text at blank lines into separate messages.
+    for evidence in (RLS, {**RLS, **emergency_evidence()}):
+        assert "\n\n" not in presentation.conclusion_message(assess(evidence, kb=KB), KB)["text"]

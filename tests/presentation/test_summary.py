@@ -45,6 +45,7 @@ def test_the_summary_quotes_the_persons_words_and_gives_the_route_date_and_sourc
     assert "\u201c" in text  # at least one quote of the person's own words
     assert any(s["title"] for s in summary["sources"]) and "Sources" in text
     assert "not a diagnosis" in text.lower()
+    assert "\n\n" not in text  # one message: Rasa splits texts at blank lines
 
 
 def test_inferred_features_are_marked_as_assumed_not_reported():

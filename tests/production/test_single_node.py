@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from bot import resilience
-from bot.channels import telegram as tg
+from bot.texts import say as text_for
 from tests.channels.telegram_support import SECRET, Updates
 from tests.production.corpus import ALL, telegram_can_carry
 from tests.production.support import SocketUser, eventually
@@ -60,7 +60,7 @@ def sensible(said: Sequence[str]) -> Optional[str]:
     said = [s for s in said if s]
     if not said:
         return "no reply"
-    if any(s in (resilience.TROUBLE_REPLY, tg.ERROR_REPLY) for s in said):
+    if any(s in (resilience.TROUBLE_REPLY, text_for("telegram.error")) for s in said):
         return "the 'having trouble' reply"
     if any(FAILURE_WORDS.search(s) for s in said):
         return f"an error in the reply: {said}"

@@ -79,11 +79,11 @@ async def test_a_failing_custom_action_becomes_the_friendly_reply(monkeypatch):
             return "action_x"
 
     monkeypatch.setattr(resilience, "ACTION_RETRY_DELAY_S", 0.0)
-    events = await resilience._guard_remote_action_run(down)(Action(), None, None, None, None)
+    events = await resilience.guard_remote_action_run(down)(Action(), None, None, None, None)
     assert len(events) == 1 and isinstance(events[0], BotUttered)
     assert events[0].text == resilience.TROUBLE_REPLY
     with pytest.raises(ActionExecutionRejection):
-        await resilience._guard_remote_action_run(rejects)(Action(), None, None, None, None)
+        await resilience.guard_remote_action_run(rejects)(Action(), None, None, None, None)
     resilience.install()
     resilience.install()  # idempotent
     assert getattr(RemoteAction.run, "__leg_triage_guard__", False)
@@ -118,7 +118,7 @@ async def test_a_failed_connection_to_the_action_server_is_retried_once(monkeypa
             return "action_x"
 
     monkeypatch.setattr(resilience, "ACTION_RETRY_DELAY_S", 0.0)
-    assert await resilience._guard_remote_action_run(flaky)(Action(), None, None, None, None) == ["events"]
+    assert await resilience.guard_remote_action_run(flaky)(Action(), None, None, None, None) == ["events"]
     assert len(calls) == 2
 
     async def server_error(*args):
@@ -126,7 +126,7 @@ async def test_a_failed_connection_to_the_action_server_is_retried_once(monkeypa
         raise RasaException("Failed to execute custom action 'x'")  # a 5xx: not retried
 
     calls.clear()
-    events = await resilience._guard_remote_action_run(server_error)(Action(), None, None, None, None)
+    events = await resilience.guard_remote_action_run(server_error)(Action(), None, None, None, None)
     assert len(calls) == 1 and events[0].text == resilience.TROUBLE_REPLY
 
 

@@ -1,4 +1,4 @@
-"""bot/nlu/rasa_quirks.py: the Rasa server keeps logging at INFO after the classifier loads, and
+"""bot/rasa_patches/classifier_quirks.py: the Rasa server keeps logging at INFO after the classifier loads, and
 only the one false lookup-table warning is silenced."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import subprocess
 import sys
 import warnings
 
-from bot.nlu import rasa_quirks
+from bot.rasa_patches import classifier_quirks
 from tests.support.servers import QUIET_ENV, ROOT
 
 LEVEL_AFTER_LOAD = """
@@ -29,7 +29,7 @@ def root_level_after_classifier_import(prelude: str) -> int:
 
 
 def test_the_quirk_is_real_without_our_components():
-    # If a library upgrade fixes it, this fails: then rasa_quirks.preload_skops can go.
+    # If a library upgrade fixes it, this fails: then classifier_quirks.preload_skops can go.
     assert root_level_after_classifier_import("") == 30  # WARNING: INFO lines vanish
 
 
@@ -40,7 +40,7 @@ def test_with_our_components_loaded_the_log_stays_at_info():
 def test_only_the_lookup_false_positive_is_silenced():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        rasa_quirks.silence_lookup_false_positive()
+        classifier_quirks.silence_lookup_false_positive()
         warnings.warn(UserWarning(
             "You have defined training data consisting of lookup tables, but your NLU "
             "configuration does not include any components that uses the features created from "
@@ -50,3 +50,23 @@ def test_only_the_lookup_false_positive_is_silenced():
     assert [str(w.message) for w in caught] == [
         "You have defined training data consisting of lookup tables, but your NLU configuration "
         "does not include a featurizer"]
+
+
+def test_the_false_positive_stays_silenced_after_rasa_sets_its_warning_filters():
+    # Every rasa command configures its warnings (rasa.utils.common._filter_warnings) after
+    # bot/rasa_cli.py installed the patches; the silencing must survive that.
+    import logging
+
+    import rasa.utils.common
+
+    from bot import rasa_patches
+
+    rasa_patches.install()
+    rasa.utils.common._filter_warnings(logging.INFO)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.warn(UserWarning(
+            "You have defined training data consisting of lookup tables, but your NLU "
+            "configuration does not include any components that uses the features created from "
+            "the lookup table."))
+        warnings.warn(UserWarning("another warning"))
+    assert [str(w.message) for w in caught] == ["another warning"]

@@ -1,11 +1,11 @@
-"""The cached action-response validator (bot/nlu/rasa_speedups.py) gives the same verdict and the
+"""The cached action-response validator (bot/rasa_patches/action_validation.py) gives the same verdict and the
 same error as what Rasa 3.6 does for every custom action: jsonschema.validate(result, spec)."""
 import jsonschema
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 
-from bot.nlu import rasa_speedups
+from bot.rasa_patches import action_validation
 
 VALID = {"events": [{"event": "slot", "name": "evidence", "value": {"cramp": "present"}}],
          "responses": [{"text": "Is it painful?", "buttons": [{"title": "Yes", "payload": "/affirm"}]}]}
@@ -28,16 +28,16 @@ def reference(result):
 
 def patched(result):
     try:
-        assert rasa_speedups._validate_action_result(RemoteAction, result) is True
+        assert action_validation._validate_action_result(RemoteAction, result) is True
         return ("ok", None)
     except ValidationError as error:
         return ("error", error.message.split(". Failed to validate Action server response")[0])
 
 
 def test_install_patches_remote_action_once():
-    assert rasa_speedups.install()
-    assert RemoteAction._validate_action_result is rasa_speedups._validate_action_result
-    assert rasa_speedups.install()  # idempotent
+    assert action_validation.install()
+    assert RemoteAction._validate_action_result is action_validation._validate_action_result
+    assert action_validation.install()  # idempotent
 
 
 @pytest.mark.parametrize("result", [VALID] + INVALID)
@@ -47,4 +47,4 @@ def test_same_verdict_and_error_as_jsonschema_validate(result):
 
 def test_errors_still_point_to_the_docs():
     with pytest.raises(ValidationError, match="Failed to validate Action server response"):
-        rasa_speedups._validate_action_result(RemoteAction, INVALID[0])
+        action_validation._validate_action_result(RemoteAction, INVALID[0])

@@ -1,6 +1,5 @@
 """Two Rasa 3.6 quirks that the intent classifier we use (LogisticRegressionClassifier) trips,
-handled when our NLU components are imported, i.e. in every process that trains or serves our
-model (Rasa imports every class of the model's graph before it loads or trains any component).
+handled by ``bot.rasa_patches.install()`` in every process that trains or serves our model.
 
 1. **Loading the classifier mutes the server's log.** The classifier imports ``skops.io`` when it
    saves or loads its model. That import chain (skops -> sklearn.utils._testing ->

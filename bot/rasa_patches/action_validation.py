@@ -1,5 +1,5 @@
-"""A performance fix to Rasa 3.6 itself, installed when our NLU components are imported (so in
-every Rasa process that serves or trains our model). Behaviour is unchanged.
+"""A performance fix to Rasa 3.6 itself (installed by ``bot.rasa_patches.install()``). Behaviour
+is unchanged.
 
 ``RemoteAction._validate_action_result``: after every custom action, Rasa validates the action
 server's response with ``jsonschema.validate(result, spec)``, and ``jsonschema.validate`` first
@@ -62,6 +62,9 @@ def install() -> bool:
         return False
     if getattr(current, _MARK, False):
         return True
+    from bot.rasa_patches import remember
+
+    remember("rasa.core.actions.action", "RemoteAction._validate_action_result", current)
     setattr(_validate_action_result, _MARK, True)
     RemoteAction._validate_action_result = _validate_action_result
     logger.debug("RemoteAction._validate_action_result: schema checked once, validator cached")

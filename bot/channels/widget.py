@@ -29,9 +29,6 @@ user_uttered / bot_uttered), so other Rasa socket.io widgets work with it too. W
   together), not Rasa's text-then-custom pair, so the widget can render the card
   (docs/presentation.md) and drop the same message's text; widgets that ignore `custom` still
   show the text and the buttons.
-- Building the channel installs bot.resilience, as the REST channel does: the widget gets the same
-  limits, typed commands ("/get_started" greets) and friendly replies when something behind fails,
-  whichever channels credentials.yml opens.
 - Unreadable input gets a clear reply, never a crash: a socket.io packet whose JSON cannot be
   read (malformed, or nested too deep for Python's parser: bot.channels.guard.read_json) or an
   event body that is not `{"message": "<text>"}` is answered with `widget.unreadable`.
@@ -64,7 +61,6 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 from socketio.packet import Packet
 
-from bot import resilience
 from bot import summary as summaries
 from bot.channels.guard import SenderRateLimiter, UnreadableBody, read_json
 from bot.knowledge import load_knowledge
@@ -381,7 +377,6 @@ class WidgetInput(SocketIOInput):
         if widget_path == "/":
             raise ValueError("widget_path cannot be '/': Rasa serves its own page there (try /chat)")
         config = config or current_settings()
-        resilience.install()  # the guard every channel shares: length limit, typed commands, outages
         self.widget_path = widget_path
         self.origins = OriginPolicy.from_config(cors_allowed_origins, config)
         self.limiter = SenderRateLimiter(per_second=config.sender_messages_per_second, burst=config.sender_burst)

@@ -147,7 +147,7 @@ async def test_one_session_flooding_is_told_to_slow_down_once_and_its_extra_mess
     clock["now"] += 2
     await handler("socket-a", {"message": "sorry"})
     assert received[-1].text == "sorry"
-    for n in range(10):
+    for _ in range(10):
         await handler("socket-a", {"message": "again"})
     assert [e["data"]["text"] for e in emitted].count(say("service.slow_down")) == 2
 

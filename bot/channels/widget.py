@@ -10,7 +10,7 @@ credentials.yml:
       # and Rasa's own socketio keys: user_message_evt, bot_message_evt, namespace,
       # socketio_path (default /socket.io), jwt_key, jwt_method, metadata_key
 
-The environment variable WIDGET_ALLOWED_ORIGINS (comma-separated; "*" = any origin) overrides
+The setting WIDGET_ALLOWED_ORIGINS (bot/settings.py; comma-separated, "*" = any origin) overrides
 `cors_allowed_origins`. With neither, the server's own origin and http(s)://localhost or
 127.0.0.1 on any port are allowed (development); set one of them in production.
 
@@ -25,21 +25,32 @@ user_uttered / bot_uttered), so other Rasa socket.io widgets work with it too. W
   namespace also delivers nothing.
 - Custom payloads (`json_message`) are sent as `{"custom": {...}}`, like the REST channel. Rasa
   spreads the dict into `sio.emit(**json_message)`, which raises on an `{"assessment": ...}` body.
-  An assessment also gets a sibling `labels` key (names of its triage level, causes, features
-  and red flags, from bot.knowledge, and the disclaimer) so a widget can render it as is.
+- A bot message with a custom payload is ONE `bot_uttered` (text, quick_replies and custom
+  together), not Rasa's text-then-custom pair, so the widget can render the card
+  (docs/presentation.md) and drop the same message's text; widgets that ignore `custom` still
+  show the text and the buttons.
+- Unreadable input gets a clear reply, never a crash: a socket.io packet whose JSON cannot be
+  read (malformed, or nested too deep for Python's parser: bot.channels.guard.read_json) or an
+  event body that is not `{"message": "<text>"}` is answered with `widget.unreadable`.
+- One session sending too fast gets `service.slow_down` once per burst and its extra messages are
+  dropped (bot.channels.guard.SenderRateLimiter, SENDER_MESSAGES_PER_SECOND / SENDER_BURST).
 - Origins are checked (Rasa passes `cors_allowed_origins=[]`, which turns the check off).
 - A client's messages go to the session it confirmed with session_request; a message claiming
   another session id is dropped.
+
+Besides the widget's files it serves the summary a user keeps for their doctor (issue #16):
+`GET <widget path>/summary/<token>.html` and `.pdf`, the token signed by bot.summary.
 """
 from __future__ import annotations
 
+import asyncio
+import html
 import json
 import logging
-import os
 import re
 import uuid
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Iterable, List, Mapping, Optional, Text, Union
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Mapping, Optional, Text, Tuple, Union
 
 import rasa.core.channels.channel
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -48,20 +59,33 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
+from socketio.packet import Packet
+
+from bot import summary as summaries
+from bot.channels.guard import SenderRateLimiter, UnreadableBody, read_json
+from bot.knowledge import load_knowledge
+from bot.settings import Settings
+from bot.settings import settings as current_settings
+from bot.texts import say, section
 
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB_DIR = ROOT / "bot" / "web"
 SOCKETIO_CLIENT_DIR = ROOT / "node_modules" / "socket.io-client" / "dist"
-ORIGINS_ENV = "WIDGET_ALLOWED_ORIGINS"
 DEFAULT_WIDGET_PATH = "/chat"
 DEV_ORIGIN = re.compile(r"^https?://(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$")
 SESSION_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
-DISCLAIMER = (
-    "This assistant is not a doctor and does not diagnose: it can be wrong. "
-    "In an emergency, call your local emergency number (112, 911, 999...)."
-)
+#: The widget's own words (texts.yml, section widget.ui), served as a script before widget.js runs.
+TEXTS_SCRIPT = "texts.js"
+SUMMARY_FILE_NAME = "leg-symptom-summary"
+#: Health information: never cached, never indexed, never sent on as a referrer.
+PRIVATE_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "X-Robots-Tag": "noindex",
+    "Referrer-Policy": "no-referrer",
+}
 
 # name under the widget path -> (file, content type)
 WIDGET_FILES: Dict[str, tuple] = {
@@ -96,9 +120,10 @@ class OriginPolicy:
         self.allow_any = bool(allowed) and "*" in allowed  # type: ignore[operator]
 
     @classmethod
-    def from_config(cls, configured: Any, env: Mapping[str, str] = os.environ) -> "OriginPolicy":
-        from_env = parse_origins(env.get(ORIGINS_ENV))
-        return cls(from_env if from_env is not None else parse_origins(configured))
+    def from_config(cls, configured: Any, config: Optional[Settings] = None) -> "OriginPolicy":
+        """WIDGET_ALLOWED_ORIGINS (through bot.settings) when set, else credentials.yml's list."""
+        from_settings = parse_origins((config or current_settings()).widget_allowed_origins)
+        return cls(from_settings if from_settings is not None else parse_origins(configured))
 
     def describe(self) -> Text:
         if self.allow_any:
@@ -130,56 +155,83 @@ def _own_origins(environ: Mapping[str, Any]) -> List[Text]:
     return own
 
 
-# --------------------------------------------------------------------------- assessment labels
-def assessment_labels(assessment: Mapping[str, Any]) -> Dict[str, Any]:
-    """Human names for the ids in an assessment, so a widget can render it without the KB."""
-    from bot.knowledge import load_knowledge
+# --------------------------------------------------------------------------- reading packets safely
+class GuardedJson:
+    """The json module python-socketio decodes event payloads with, through guard.read_json: an
+    array nested 50,000 deep raises UnreadableBody (a ValueError) instead of RecursionError."""
 
-    kb = load_knowledge()
-    causes = [c.get("id") for c in assessment.get("causes", []) if isinstance(c, Mapping)]
-    flags = [f.get("id") for f in assessment.get("red_flags", []) if isinstance(f, Mapping)]
-    features = set()
-    for c in assessment.get("causes", []):
-        if isinstance(c, Mapping):
-            features.update(c.get("because", []) or [])
-            features.update(c.get("against", []) or [])
-    evidence = assessment.get("evidence") or {}
-    for key in ("present", "absent"):
-        features.update(evidence.get(key, []) or [])
-    for flag_id in flags:
-        if flag_id in kb.red_flags:
-            features.update(kb.red_flags[flag_id].when.features())
-    level = kb.triage_levels.get(assessment.get("triage"))
-    return {
-        "triage": (
-            {"id": level.id, "title": level.title, "meaning": level.meaning, "what_to_do": level.what_to_do}
-            if level
-            else None
-        ),
-        "causes": {c: kb.causes[c].name for c in causes if c in kb.causes},
-        "features": {f: kb.features[f].label for f in sorted(features) if f in kb.features},
-        "red_flags": {
-            f: {"name": kb.red_flags[f].name, "level": kb.red_flags[f].level, "what_to_do": kb.red_flags[f].what_to_do}
-            for f in flags
-            if f in kb.red_flags
-        },
-        "disclaimer": DISCLAIMER,
-    }
+    @staticmethod
+    def loads(text: Union[str, bytes], **_: Any) -> Any:
+        return read_json(text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass"))
+
+    @staticmethod
+    def dumps(value: Any, **kwargs: Any) -> str:
+        return json.dumps(value, **kwargs)
 
 
-def custom_message(json_message: Mapping[str, Any]) -> Dict[str, Any]:
-    """The bot_uttered body for a json_message: `{"custom": ...}`, with labels for an assessment."""
-    body = dict(json_message)
-    assessment = body.get("assessment")
-    if isinstance(assessment, Mapping) and "labels" not in body:
+class GuardedPacket(Packet):
+    json = GuardedJson
+
+
+class WidgetSocketServer(AsyncServer):
+    """python-socketio's server, answering a packet it cannot read instead of logging a traceback.
+
+    Event handlers run as background tasks (async_handlers), so what is caught here is only the
+    decoding of the packet itself.
+    """
+
+    def __init__(self, *args: Any, namespace: Optional[Text], bot_message_evt: Text, **kwargs: Any) -> None:
+        super().__init__(*args, serializer=GuardedPacket, **kwargs)
+        self.widget_namespace = namespace or "/"
+        self.bot_message_evt = bot_message_evt
+
+    async def _handle_eio_message(self, eio_sid: Text, data: Any) -> None:
         try:
-            body["labels"] = assessment_labels(assessment)
-        except Exception:  # the card still renders from the ids
-            logger.exception("Could not add labels to an assessment.")
-    return {"custom": body}
+            await super()._handle_eio_message(eio_sid, data)
+        except ValueError as error:  # UnreadableBody, and python-socketio's own "bad packet" errors
+            logger.warning("Answered a widget packet that could not be read (%s).", type(error).__name__)
+            sid = self.manager.sid_from_eio_sid(eio_sid, self.widget_namespace)
+            if sid is not None:
+                await self.emit(self.bot_message_evt, {"text": say("widget.unreadable")},
+                                to=sid, namespace=self.widget_namespace)
+
+
+def message_text(data: Any) -> Optional[Text]:
+    """The text of a user_uttered body, or None when the body is not `{"message": "<text>"}`."""
+    if not isinstance(data, dict):
+        return None
+    text = data.get("message", "")
+    return text if isinstance(text, str) else None
+
+
+def message_metadata(data: Mapping[str, Any], key: Text) -> Optional[Dict[str, Any]]:
+    """The metadata of a user_uttered body (an object, or JSON of one); None when unreadable."""
+    metadata = data.get(key)
+    if metadata is None or metadata == "":
+        return {}
+    if isinstance(metadata, str):
+        try:
+            metadata = read_json(metadata.encode("utf-8", "surrogatepass"))
+        except UnreadableBody:
+            return None
+    return metadata if isinstance(metadata, dict) else None
 
 
 # --------------------------------------------------------------------------- output
+def custom_message(json_message: Mapping[str, Any]) -> Dict[str, Any]:
+    """The bot_uttered body for a json_message: `{"custom": ...}`, like the REST channel."""
+    return {"custom": dict(json_message)}
+
+
+def quick_replies(buttons: Any) -> List[Dict[str, Any]]:
+    """Rasa buttons as socket.io quick_replies (what Rasa's socketio channel sends for buttons)."""
+    return [
+        {"content_type": "text", "title": b.get("title"), "payload": b.get("payload")}
+        for b in buttons or []
+        if isinstance(b, Mapping) and b.get("title")
+    ]
+
+
 class WidgetOutput(SocketIOOutput):
     @classmethod
     def name(cls) -> Text:
@@ -194,6 +246,77 @@ class WidgetOutput(SocketIOOutput):
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
         await self._send_message(recipient_id, custom_message(json_message))
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        """A message with a custom payload goes out as one bot_uttered (see the module docstring)."""
+        custom = message.get("custom")
+        if not isinstance(custom, Mapping):
+            await super().send_response(recipient_id, message)
+            return
+        rest = dict(message)
+        body = custom_message(rest.pop("custom"))
+        text = rest.pop("text", None)
+        if isinstance(text, str) and text.strip():
+            body["text"] = text.strip()
+        replies = quick_replies(rest.pop("quick_replies", None) or rest.pop("buttons", None))
+        rest.pop("buttons", None)
+        if replies:
+            body["quick_replies"] = replies
+        await self._send_message(recipient_id, body)
+        await super().send_response(recipient_id, rest)  # an image, attachment or elements, if any
+
+
+# --------------------------------------------------------------------------- the summary to keep
+def _summary_gone(status: int = 404) -> HTTPResponse:
+    page = ('<!doctype html><html lang="en"><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{_html(say('widget.summary_gone_title'))}</title>"
+            f"<p>{_html(say('widget.summary_gone'))}</p></html>")
+    return response.html(page, status=status, headers=PRIVATE_HEADERS)
+
+
+def _html(text: Text) -> Text:
+    return html.escape(text, quote=True)
+
+
+def summary_request(name: Text) -> Optional[Tuple[Text, Text]]:
+    """(token, "html" | "pdf") from the last path segment `<token>.html` / `<token>.pdf`."""
+    token, dot, kind = name.rpartition(".")
+    if not dot or not token or kind not in ("html", "pdf"):
+        return None
+    return token, kind
+
+
+async def summary_response(request: Request, name: Text) -> HTTPResponse:
+    """The print-friendly page or the PDF of the conversation the token was signed for."""
+    wanted = summary_request(name)
+    if wanted is None:
+        return _summary_gone()
+    token, kind = wanted
+    sender_id = summaries.verify(token)
+    if sender_id is None:
+        return _summary_gone()
+    agent = getattr(request.app.ctx, "agent", None)
+    if agent is None or agent.tracker_store is None:
+        return _summary_gone(503)
+    tracker = await agent.tracker_store.retrieve(sender_id)
+    summary = summaries.build([e.as_dict() for e in tracker.events], load_knowledge()) if tracker else None
+    if summary is None:  # erased, never stored, or started over since
+        return _summary_gone()
+    loop = asyncio.get_running_loop()
+    if kind == "html":
+        page = await loop.run_in_executor(None, summaries.render_html, summary)
+        return response.html(page, headers=PRIVATE_HEADERS)
+    pdf = await loop.run_in_executor(None, summaries.render_pdf, summary)
+    return response.raw(pdf, content_type="application/pdf", headers={
+        **PRIVATE_HEADERS, "Content-Disposition": f'attachment; filename="{SUMMARY_FILE_NAME}.pdf"',
+    })
+
+
+def texts_script() -> Text:
+    """widget.js's words (texts.yml `widget.ui`) as a script, loaded before widget.js builds its DOM."""
+    words = json.dumps(section("widget")["ui"], ensure_ascii=False).replace("</", "<\\/")
+    return f"window.LegSymptomWidgetTexts = {words};\n"
 
 
 # --------------------------------------------------------------------------- input
@@ -244,6 +367,7 @@ class WidgetInput(SocketIOInput):
         metadata_key: Optional[Text] = "metadata",
         widget_path: Text = DEFAULT_WIDGET_PATH,
         cors_allowed_origins: Any = None,
+        config: Optional[Settings] = None,
     ) -> None:
         super().__init__(
             user_message_evt, bot_message_evt, namespace, bool(session_persistence),
@@ -252,8 +376,10 @@ class WidgetInput(SocketIOInput):
         widget_path = "/" + str(widget_path).strip("/")
         if widget_path == "/":
             raise ValueError("widget_path cannot be '/': Rasa serves its own page there (try /chat)")
+        config = config or current_settings()
         self.widget_path = widget_path
-        self.origins = OriginPolicy.from_config(cors_allowed_origins)
+        self.origins = OriginPolicy.from_config(cors_allowed_origins, config)
+        self.limiter = SenderRateLimiter(per_second=config.sender_messages_per_second, burst=config.sender_burst)
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         if self.sio is None:
@@ -275,7 +401,14 @@ class WidgetInput(SocketIOInput):
         async def asset(_: Request, name: str) -> HTTPResponse:
             return await serve(name)
 
+        @files.route("/summary/<name:str>", methods=["GET"])
+        async def summary(request: Request, name: str) -> HTTPResponse:
+            return await summary_response(request, name)
+
         async def serve(name: str) -> HTTPResponse:
+            headers = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+            if name == TEXTS_SCRIPT:
+                return response.text(texts_script(), content_type="text/javascript; charset=utf-8", headers=headers)
             if name not in WIDGET_FILES:
                 return response.text("Not found", status=404)
             path, content_type = WIDGET_FILES[name]
@@ -283,16 +416,14 @@ class WidgetInput(SocketIOInput):
                 if path.is_relative_to(SOCKETIO_CLIENT_DIR):
                     return response.text("The socket.io client is not installed: run scripts/setup_web.sh", status=503)
                 return response.text("Not found", status=404)
-            return await response.file(
-                path, mime_type=content_type,
-                headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
-            )
+            return await response.file(path, mime_type=content_type, headers=headers)
 
         return files
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         namespace = self.namespace
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.origins)
+        sio = WidgetSocketServer(async_mode="sanic", cors_allowed_origins=self.origins,
+                                 namespace=namespace, bot_message_evt=self.bot_message_evt)
         webhook = WidgetBlueprint(sio, self.socketio_path, self.files_blueprint(), "leg_widget_webhook", __name__)
         self.sio = sio
         logger.info(f"Chat widget on {self.widget_path}/, socket.io on {self.socketio_path}, "
@@ -321,6 +452,9 @@ class WidgetInput(SocketIOInput):
             async with sio.session(sid, namespace=namespace) as session:
                 session["session_id"] = session_id
 
+        async def tell(room: Text, text: Text) -> None:
+            await sio.emit(self.bot_message_evt, {"text": text}, room=room, namespace=namespace)
+
         @sio.on("session_request", namespace=namespace)
         async def session_request(sid: Text, data: Any = None) -> None:
             asked = data.get("session_id") if isinstance(data, dict) else None
@@ -330,8 +464,12 @@ class WidgetInput(SocketIOInput):
             await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
 
         @sio.on(self.user_message_evt, namespace=namespace)
-        async def handle_message(sid: Text, data: Any) -> None:
-            if not isinstance(data, dict) or not isinstance(data.get("message", ""), str):
+        async def handle_message(sid: Text, data: Any = None) -> None:
+            text = message_text(data)
+            metadata = message_metadata(data, self.metadata_key) if text is not None else None
+            if text is None or metadata is None:
+                logger.warning("Answered a widget message whose body could not be read.")
+                await tell(sid, say("widget.unreadable"))
                 return
             if self.session_persistence:
                 confirmed = (await sio.get_session(sid, namespace=namespace)).get("session_id")
@@ -342,6 +480,7 @@ class WidgetInput(SocketIOInput):
                 if not confirmed:
                     if not (isinstance(claimed, str) and SESSION_ID.match(claimed)):
                         logger.warning("Dropped a widget message without a session_id: send session_request first.")
+                        await tell(sid, say("widget.no_session"))
                         return
                     await join(sid, claimed)  # as Rasa does, but so that the replies reach this socket
                     confirmed = claimed
@@ -349,18 +488,18 @@ class WidgetInput(SocketIOInput):
             else:
                 sender_id = sid
 
-            metadata = data.get(self.metadata_key) or {}
-            if isinstance(metadata, str):
-                try:
-                    metadata = json.loads(metadata)
-                except ValueError:
-                    metadata = {}
+            if not self.limiter.allow(sender_id):
+                if self.limiter.should_warn(sender_id):
+                    logger.warning("A widget session is sending too fast: told to slow down, extra messages dropped.")
+                    await tell(sender_id, say("service.slow_down"))  # its room: every tab of the session
+                return
+
             message = UserMessage(
-                data.get("message", ""),
+                text,
                 WidgetOutput(sio, self.bot_message_evt, namespace),
                 sender_id,
                 input_channel=self.name(),
-                metadata=metadata if isinstance(metadata, dict) else {},
+                metadata=metadata,
             )
             await on_new_message(message)
 

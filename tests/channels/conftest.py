@@ -22,9 +22,10 @@ SCREENSHOTS = ROOT / "results" / "screenshots"
 #: The origin the test server accepts besides its own (and the one it must refuse).
 ALLOWED_ORIGIN = "https://allowed.example"
 REFUSED_ORIGIN = "https://evil.example"
+FLOOD_BURST = 30
 
 WIDGET_CREDENTIALS = f"""\
-rest:
+bot.channels.rest.RestInput:
 bot.channels.widget.WidgetInput:
   session_persistence: true
   widget_path: /chat
@@ -41,9 +42,13 @@ def widget_stack(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("widget-stack")
     credentials = workdir / "credentials.yml"
     credentials.write_text(WIDGET_CREDENTIALS)
-    # An origin list in the developer's environment would override the file: clear it.
+    # An origin list in the developer's environment would override the file: clear it. The flood
+    # limit is a burst of FLOOD_BURST messages per session and then next to nothing, so the flood
+    # test counts exactly; no other test sends that many messages in one session.
     running = Stack(workdir=workdir, model=latest_model(), credentials=credentials,
-                    extra_env={"WIDGET_ALLOWED_ORIGINS": ""})
+                    # Conversations kept without asking, so tests can look in the store (bot/privacy).
+                    extra_env={"WIDGET_ALLOWED_ORIGINS": "", "SENDER_BURST": str(FLOOD_BURST),
+                               "SENDER_MESSAGES_PER_SECOND": "0.001", "PRIVACY_DEFAULT": "store"})
     try:
         running.start()
         yield running

@@ -33,15 +33,15 @@ Summary = Dict[str, Any]
 ROOT = Path(__file__).resolve().parents[1]
 KEY_FILE = ROOT / "var" / "summary.key"
 TOKEN_TTL_S = 3600
-MAX_WORDS_PER_FEATURE = 3
-MAX_QUOTE_CHARS = 80
 #: Events after which the conversation starts afresh (what came before is not summarised).
 _FRESH_START = {"restart", "session_started"}
 
 
 # --------------------------------------------------------------------------- building
 def _current(events: Iterable[Mapping[str, Any]]) -> List[Mapping[str, Any]]:
-    """The events since the conversation last started afresh (a restart, a new session, start over)."""
+    """The events since the conversation last started afresh (a restart, a new session, start over).
+    A session continued after MAX_SESSION_TURNS (bot.rasa_patches.session_rollover) re-sets every
+    slot right after its start, so reading from there loses nothing."""
     current: List[Mapping[str, Any]] = []
     for event in events:
         if not isinstance(event, Mapping):
@@ -66,30 +66,6 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _words_by_feature(events: Iterable[Mapping[str, Any]], kb: KnowledgeBase) -> Dict[str, List[str]]:
-    """The person's own words for each feature: the span of their message the extractor matched."""
-    words: Dict[str, List[str]] = {}
-    for event in events:
-        if event.get("event") != "user":
-            continue
-        raw = event.get("text")
-        text = raw if isinstance(raw, str) else ""
-        if text.startswith("/"):
-            continue  # a button press has no words of the person's own
-        for entity in ((event.get("parse_data") or {}).get("entities") or []):
-            if not isinstance(entity, Mapping) or entity.get("entity") != "feature":
-                continue
-            feature, start, end = entity.get("value"), entity.get("start"), entity.get("end")
-            if not (isinstance(feature, str) and feature in kb.features and isinstance(start, int)
-                    and isinstance(end, int) and 0 <= start < end <= len(text)):
-                continue
-            quote = " ".join(text[start:end].split())[:MAX_QUOTE_CHARS]
-            found = words.setdefault(feature, [])
-            if quote and quote.lower() not in (q.lower() for q in found) and len(found) < MAX_WORDS_PER_FEATURE:
-                found.append(quote)
-    return words
-
-
 def build(events: Iterable[Mapping[str, Any]], kb: KnowledgeBase, today: Optional[dt.date] = None) -> Optional[Summary]:
     """The summary of the current conversation, or None when it has reached no conclusion yet."""
     current = _current(events)
@@ -99,8 +75,10 @@ def build(events: Iterable[Mapping[str, Any]], kb: KnowledgeBase, today: Optiona
     if not isinstance(assessment, Mapping) or assessment.get("triage") not in kb.triage_levels:
         return None
     evidence = _mapping(slots.get("evidence"))
-    inferred = _mapping(_mapping(slots.get("interview")).get("inferred"))
-    words = _words_by_feature(current, kb)
+    interview = _mapping(slots.get("interview"))
+    inferred = _mapping(interview.get("inferred"))
+    words = {f: [q for q in quotes if isinstance(q, str)] for f, quotes in _mapping(interview.get("words")).items()
+             if isinstance(quotes, list)}
     level = kb.triage_levels[assessment["triage"]]
     emergency = level.id == "emergency"
 

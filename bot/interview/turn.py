@@ -31,6 +31,9 @@ MAX_TURNS = 16
 #: The free-text question asked when a new or changed medicine is mentioned without its name.
 MEDICINE_QUESTION = "medicine_kind"
 MEDICINE_QUESTION_TEXT = "Which medicine was it, and was it started or changed? (Its name is enough.)"
+#: Quotes of the person's own words kept per feature, and their length (bot.summary shows them).
+MAX_WORDS_PER_FEATURE = 3
+MAX_QUOTE_CHARS = 80
 #: A pseudo-question: "start over? everything you told me will be set aside".
 CONFIRM_START_OVER = "confirm_start_over"
 
@@ -60,6 +63,9 @@ class InterviewState:
     # Features the assistant inferred rather than heard ("my legs" -> not one leg): feature -> the
     # feature said that implied it. The card shows them as assumptions, never as "you said".
     inferred: Mapping[str, str] = field(default_factory=dict)
+    # The person's own words for each feature (the spans the extractor matched), for the summary
+    # to keep: feature -> up to MAX_WORDS_PER_FEATURE short quotes.
+    words: Mapping[str, tuple] = field(default_factory=dict)
 
     def to_slots(self) -> Dict[str, Any]:
         return {
@@ -68,7 +74,8 @@ class InterviewState:
             "pending_question": self.pending,
             "interview": {"turns": self.turns, "unreadable": self.unreadable, "invites": self.invites,
                           "afters": self.afters, "resume": self.resume, "reply_key": self.reply_key,
-                          "concluded": self.concluded, "inferred": dict(self.inferred)},
+                          "concluded": self.concluded, "inferred": dict(self.inferred),
+                          "words": {f: list(q) for f, q in self.words.items()}},
         }
 
     @classmethod
@@ -91,6 +98,10 @@ class InterviewState:
             reply_key=extra.get("reply_key") if isinstance(extra.get("reply_key"), str) else None,
             inferred={f: b for f, b in (extra.get("inferred") or {}).items() if isinstance(f, str) and isinstance(b, str)}
             if isinstance(extra.get("inferred"), dict) else {},
+            words={f: tuple(q for q in quotes if isinstance(q, str))[:MAX_WORDS_PER_FEATURE]
+                   for f, quotes in (extra.get("words") or {}).items()
+                   if isinstance(f, str) and isinstance(quotes, (list, tuple))}
+            if isinstance(extra.get("words"), dict) else {},
         )
 
 
@@ -147,6 +158,27 @@ def merge_inferred(state: InterviewState, said: Mapping[str, str], kb: Knowledge
     for feature in said:
         inferred.pop(feature, None)
     return inferred
+
+
+def words_in(text: str, entities: Iterable[Mapping[str, Any]], known: Mapping[str, Any],
+             words: Mapping[str, tuple]) -> Dict[str, tuple]:
+    """The person's words so far plus this message's: the span of the text each feature was read
+    from (a button press has no words of the person's own)."""
+    merged = {f: tuple(q) for f, q in words.items()}
+    if not isinstance(text, str) or text.startswith("/"):
+        return merged
+    for entity in entities or ():
+        if not isinstance(entity, Mapping) or entity.get("entity") != "feature":
+            continue
+        feature, start, end = entity.get("value"), entity.get("start"), entity.get("end")
+        if not (isinstance(feature, str) and feature in known and isinstance(start, int) and isinstance(end, int)
+                and 0 <= start < end <= len(text)):
+            continue
+        quote = " ".join(text[start:end].split())[:MAX_QUOTE_CHARS]
+        found = merged.get(feature, ())
+        if quote and quote.lower() not in (q.lower() for q in found) and len(found) < MAX_WORDS_PER_FEATURE:
+            merged[feature] = found + (quote,)
+    return merged
 
 
 def question_for(feature_id: str, kb: KnowledgeBase) -> Question:
@@ -220,8 +252,10 @@ def take_turn(state: InterviewState, message: UserMessage, kb: KnowledgeBase) ->
 
     evidence = merge(state.evidence, said, kb)
     inferred = merge_inferred(state, said, kb)
+    words = words_in(text, message.entities, kb.features, state.words)
     turns = state.turns + 1 if (pending or state.evidence or said) else state.turns
-    state = replace(state, evidence=evidence, inferred=inferred, pending=None, unreadable=0, turns=turns)
+    state = replace(state, evidence=evidence, inferred=inferred, words=words, pending=None, unreadable=0,
+                    turns=turns)
 
     if not said and not state.evidence and not state.concluded:
         # Nothing usable yet ("my legs feel weird"): ask for a description, in another way each time.

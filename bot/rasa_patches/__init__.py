@@ -19,6 +19,9 @@ The patches (each module says why):
                                            response schema checked once, not every turn
 ``classifier_quirks``                      loading the intent classifier no longer mutes the
                                            log; one false training warning silenced
+``session_rollover``                       ``MessageProcessor._has_session_expired``,
+                                           ``ActionSessionStart.run``: a session holds at most
+                                           20 user turns, slots carried over (long chats stay fast)
 =========================================  ====================================================
 
 They are written against Rasa ``RASA_VERSION``; tests/structure/test_rasa_patches.py pins that
@@ -42,6 +45,8 @@ PATCHED = (
     ("rasa.core.agent", "Agent._create_tracker_store"),
     ("rasa.core.actions.action", "RemoteAction.run"),
     ("rasa.core.actions.action", "RemoteAction._validate_action_result"),
+    ("rasa.core.processor", "MessageProcessor._has_session_expired"),
+    ("rasa.core.actions.action", "ActionSessionStart.run"),
 )
 
 #: "module:attribute path" -> what Rasa had there before we patched it (for the signature test).
@@ -62,12 +67,13 @@ def install() -> None:
         if rasa.__version__ != RASA_VERSION:
             logger.warning("These patches were written for Rasa %s, this is Rasa %s: check bot/rasa_patches.",
                            RASA_VERSION, rasa.__version__)
-        from bot.rasa_patches import action_validation, classifier_quirks, friendly_failures, quiet
+        from bot.rasa_patches import action_validation, classifier_quirks, friendly_failures, quiet, session_rollover
 
         quiet.silence_library_warnings()
         friendly_failures.install()
         action_validation.install()
         classifier_quirks.install()
+        session_rollover.install()
         _installed = True
 
 

@@ -8,10 +8,9 @@ from pypdf import PdfReader
 
 from bot import summary as summaries
 from bot.engine import assess
-from bot.interview.turn import InterviewState, take_turn
+from bot.interview.turn import InterviewState, UserMessage, take_turn
 from bot.knowledge import load_knowledge
 from bot.nlu.extraction import get_extractor
-from tests.interview.support import said
 
 KB = load_knowledge()
 SENDER = "widget-5f2c9d1e-private-session"
@@ -25,7 +24,7 @@ def conversation(*texts: str):
         entities = [{"entity": "feature", "value": m.id, "role": m.role, "start": m.start, "end": m.end}
                     for m in get_extractor().extract(text)]
         events.append({"event": "user", "text": text, "parse_data": {"entities": entities}})
-        state = take_turn(state, said(text), KB).state
+        state = take_turn(state, UserMessage(text, None, tuple(entities)), KB).state
     assessment = assess(dict(state.evidence), kb=KB)
     events += [{"event": "slot", "name": k, "value": v} for k, v in state.to_slots().items()]
     events.append({"event": "slot", "name": "assessment", "value": assessment.to_payload()})
@@ -96,3 +95,14 @@ def test_a_download_token_names_the_conversation_and_nothing_else_opens_it():
     assert summaries.verify(other.split(".")[0] + "." + mac, now=1_000_100) is None  # swapped body
     for junk in ("", "x", "a.b.c", "\u00e9.\u00e9", "." * 700):
         assert summaries.verify(junk) is None
+
+
+def test_a_continued_session_keeps_the_persons_words():
+    # After MAX_SESSION_TURNS the next session starts with every slot carried over
+    # (bot.rasa_patches.session_rollover): the words live in the interview slot, not in old events.
+    events, _ = conversation("my calves cramp at night")
+    slots = [e for e in events if e["event"] == "slot"]
+    continued = [{"event": "session_started", "metadata": {"continued": True}}, *slots]
+    before = summaries.build(events, KB)
+    after = summaries.build(events + continued, KB)
+    assert after["said"] == before["said"] and any(item["words"] for item in after["said"])

@@ -25,6 +25,11 @@ PATCHED_SIGNATURES = {
         "tracker: 'DialogueStateTracker', domain: 'Domain') -> List[rasa.shared.core.events.Event]",
     "rasa.core.actions.action:RemoteAction._validate_action_result":
         "(self, result: Dict[str, Any]) -> bool",
+    "rasa.core.processor:MessageProcessor._has_session_expired":
+        "(self, tracker: rasa.shared.core.trackers.DialogueStateTracker) -> bool",
+    "rasa.core.actions.action:ActionSessionStart.run":
+        "(self, output_channel: 'OutputChannel', nlg: 'NaturalLanguageGenerator', "
+        "tracker: 'DialogueStateTracker', domain: 'Domain') -> List[rasa.shared.core.events.Event]",
 }
 
 #: Rasa code the patches call or rely on without replacing it.

@@ -46,5 +46,8 @@ class ActionDeleteMyData(Action):
         key = "privacy.erased_stored" if kept(tracker) else "privacy.erased_not_stored"
         # With the storage the next conversation starts with, so the widget can show it.
         storage = storage_state(None, settings().privacy_default)
-        dispatcher.utter_message(**with_privacy(say_text(key, what=export.erased_what(held)), storage))
+        message = with_privacy(say_text(key, what=export.erased_what(held)), storage)
+        # "erased": the widget drops its own copy of the conversation too (bot/web/widget.js).
+        message["json_message"] = {**message["json_message"], "erased": True}
+        dispatcher.utter_message(**message)
         return [AllSlotsReset()]

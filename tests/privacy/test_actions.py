@@ -149,6 +149,7 @@ async def test_delete_asks_first_then_says_what_was_erased():
     assert "erased your 4 message(s), the 3 symptom answer(s) I recorded and the assessment" in said
     assert {"event": "reset_slots", "timestamp": None} in events_out
     assert dispatcher.messages[0]["custom"]["privacy"]["storage"] == "ask"  # what the next conversation starts with
+    assert dispatcher.messages[0]["custom"]["erased"] is True  # the widget forgets its copy too
 
 
 async def test_export_holds_this_conversation_readable_and_as_json():

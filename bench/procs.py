@@ -30,6 +30,11 @@ def base_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     # the bench's rasa processes run bot.rasa_cli (our quiet `rasa`), from any directory
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.pop("SANIC_WORKERS", None)
+    # The bench's simulated people answer the moment a reply arrives, faster than anyone types:
+    # the per-sender limit (bot/channels/guard.py, default 2/s after a burst of 10) is raised so
+    # they are measured, not refused; a flooder's hundreds per second still exceed it.
+    env.setdefault("SENDER_MESSAGES_PER_SECOND", "20")
+    env.setdefault("SENDER_BURST", "40")
     env.update(extra or {})
     return env
 

@@ -117,7 +117,7 @@ def write(conversations: List[Conversation], out_dir: Path) -> Dict[str, Any]:
     ]
     for style, s in summary["by_style"].items():
         lines.append(f"| {style} | {s['n']} | {_pct(s['triage_accepted'])} | {_pct(s['under_triage'])} | {_pct(s['top1_cause'])} |")
-    failures = [(c, r) for c, r in zip(conversations, rows) if not r["accepted"] or r["top1"] is False]
+    failures = [(c, r) for c, r in zip(conversations, rows, strict=True) if not r["accepted"] or r["top1"] is False]
     lines += ["", f"## Failures ({len(failures)})", "",
               "Under-triage first, then over-triage, then a wrong leading cause. Each with its transcript.", ""]
     failures.sort(key=lambda cr: (-cr[1]["under"], -cr[1]["over"], cr[1]["id"]))

@@ -1,7 +1,7 @@
 """Load the clinical vignettes (tests/clinical/vignettes/*.yml; format in tests/clinical/README.md)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Tuple
 

@@ -170,7 +170,7 @@ def opens_with_answer_word(text: str) -> bool:
     """Does the message open with an answer word ("no, ...", "yes but ...", "not sure")? A verb phrase
     ("I don't want to do this any more") does not count: it may be a request."""
     found = _leading(text)
-    return bool(found) and (found[1] in _INTERJECTIONS or found[0] in (UNSURE, PARTLY) or found[1] == ("not",))
+    return found is not None and (found[1] in _INTERJECTIONS or found[0] in (UNSURE, PARTLY) or found[1] == ("not",))
 
 
 def leading_cue(text: str, within: int = 3) -> Optional[str]:
@@ -249,7 +249,7 @@ def read_answer(
         return NO_ANSWER
     opening = _leading(text)
     lead = opening[0] if opening else None
-    if lead in (YES, NO) and feature in said and opening[1] not in _INTERJECTIONS:
+    if opening is not None and lead in (YES, NO) and feature in said and opening[1] not in _INTERJECTIONS:
         # "I haven't been able to pee since this morning": the opening words belong to the symptom
         lead = None
     if lead in (YES, NO, UNSURE):

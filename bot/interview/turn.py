@@ -18,7 +18,7 @@ Guarantees (DESIGN.md "Conversation"):
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Dict, Iterable, List, Mapping, Optional
+from typing import Any, Dict, Iterable, Mapping, Optional
 
 from bot.engine import MAX_QUESTIONS, Assessment, Question, assess, next_question
 from bot.interview.answers import EVIDENCE_OF, NO, NO_ANSWER, UNSURE, YES, leading_cue, read_answer
@@ -281,10 +281,10 @@ def take_turn(state: InterviewState, message: UserMessage, kb: KnowledgeBase) ->
             return Outcome(ASK, _with_key(new, f"ask:{MEDICINE_QUESTION}"), assessment, q, said, reading)
         engine_asked = [a for a in state.asked if a in kb.features]
         if len(engine_asked) < MAX_QUESTIONS:
-            q = next_question(assessment.evidence, asked=engine_asked, kb=kb)
-            if q is not None:
-                new = replace(state, asked=state.asked + (q.feature_id,), pending=q.feature_id)
-                return Outcome(ASK, _with_key(new, f"ask:{q.feature_id}"), assessment, q, said, reading)
+            upcoming = next_question(assessment.evidence, asked=engine_asked, kb=kb)
+            if upcoming is not None:
+                new = replace(state, asked=state.asked + (upcoming.feature_id,), pending=upcoming.feature_id)
+                return Outcome(ASK, _with_key(new, f"ask:{upcoming.feature_id}"), assessment, upcoming, said, reading)
 
     new = replace(state, concluded=True, afters=0)
     return Outcome(CONCLUDE, _with_key(new, f"conclude:{len(evidence)}"), assessment, mentioned=said, reading=reading)

@@ -232,7 +232,7 @@ class Detector:
         if not sentences:
             return 0.0, 0.0
         probs = model.predict_proba(sentences)[:, 1]
-        gated = [p for s, p in zip(sentences, probs) if self._touches_gate(s)]
+        gated = [p for s, p in zip(sentences, probs, strict=True) if self._touches_gate(s)]
         return float(max(probs)), float(max(gated, default=0.0))
 
     def detect(self, text: Any) -> SafetyReading:
@@ -257,12 +257,11 @@ class Detector:
                     r"\b(i|i'm|i've|i'd|me|my)\b", masked))
             if gated >= MODEL_CHECK or anywhere >= MODEL_CHECK_UNGATED:
                 return SafetyReading(CHECK, None)
-        m = check
-        if m or denied:
-            return SafetyReading(CHECK, m.group(0) if m else None)
-        m = self._first(masked, self._distress)
-        if m:
-            return SafetyReading(DISTRESS, m.group(0))
+        if check or denied:
+            return SafetyReading(CHECK, check.group(0) if check else None)
+        distress = self._first(masked, self._distress)
+        if distress:
+            return SafetyReading(DISTRESS, distress.group(0))
         return SafetyReading(NONE)
 
     @staticmethod

@@ -27,8 +27,8 @@ def clean_str(value: Any, max_chars: int = MAX_VALUE_CHARS) -> Optional[str]:
 
 
 def latest_entities(tracker: Tracker) -> Tuple[Dict[str, Any], ...]:
-    """The latest message's entities whose type and value are clean strings (a role too, if any);
-    the other entities are dropped. Each entity keeps only the keys the actions read."""
+    """The latest message's entities whose type and value are clean strings (a role, start and end
+    too, if any and clean); the other entities are dropped. Each keeps only the keys actions read."""
     raw = (tracker.latest_message or {}).get("entities")
     if not isinstance(raw, (list, tuple)):
         return ()
@@ -43,6 +43,11 @@ def latest_entities(tracker: Tracker) -> Tuple[Dict[str, Any], ...]:
         role = clean_str(entity.get("role"))
         if role is not None:
             clean["role"] = role
+        # Where in the text it was read (the summary quotes the person's own words): whole numbers only.
+        for key in ("start", "end"):
+            offset = entity.get(key)
+            if isinstance(offset, int) and not isinstance(offset, bool) and offset >= 0:
+                clean[key] = offset
         entities.append(clean)
     return tuple(entities)
 

@@ -45,6 +45,15 @@ def test_only_clean_entities_are_read():
         assert latest_entities(tracker_with(not_a_list)) == ()
 
 
+def test_clean_offsets_are_kept_for_the_summary_and_odd_ones_dropped():
+    entities = [{"entity": "feature", "value": "cramp", "start": 3, "end": 8},
+                {"entity": "feature", "value": "shaking", "start": "3", "end": -1},
+                {"entity": "feature", "value": "numbness", "start": True, "end": 2.5}]
+    assert latest_entities(tracker_with(entities)) == (
+        {"entity": "feature", "value": "cramp", "start": 3, "end": 8},
+        {"entity": "feature", "value": "shaking"}, {"entity": "feature", "value": "numbness"})
+
+
 def test_only_a_clean_intent_is_read():
     tracker = tracker_with([])
     tracker.latest_message["intent"] = {"name": {"x": 1}, "confidence": "high"}

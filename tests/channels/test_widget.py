@@ -344,11 +344,14 @@ def test_delete_my_data_from_the_menu_asks_first_then_erases(page_factory, widge
     open_privacy_menu(page).get_by_role("menuitem", name=say("privacy.control_forget")).click()
     page.locator(".lsg-quick-replies").get_by_role("button", name=say("privacy.button_confirm_delete")).wait_for()
     assert user_turns_on_server(widget_stack, session_id) >= 2, "nothing is erased before the person confirms"
-    before = bot_count(page)
     page.locator(".lsg-quick-replies").get_by_role("button", name=say("privacy.button_confirm_delete")).click()
-    wait_bot(page, before)
+    page.wait_for_function("() => [...document.querySelectorAll('.lsg-bot')].some(e => /erased/i.test(e.textContent))",
+                           timeout=45_000)
     assert eventually(lambda: user_turns_on_server(widget_stack, session_id) == 0), "the conversation is erased"
-    assert "erased" in transcript(page)[-1].lower()
+    said = transcript(page)
+    assert "erased" in said[-1].lower()
+    assert not any("shake at night" in t for t in said), "this browser's copy is gone too"
+    assert "shake at night" not in json.dumps(stored(page)), "and so is what the page kept in localStorage"
 
 
 def test_send_me_my_data_from_the_menu_offers_the_json(page_factory, widget_stack):
@@ -446,6 +449,8 @@ def test_restart_button_and_keyboard_only_use(page_factory, widget_stack):
     page = page_factory(1280)
     open_demo(page, widget_stack)
     type_message(page, "my legs shake at night")
+    # the whole answer (notice, then the question with its buttons) is in before starting over
+    page.get_by_role("button", name="Not sure").last.wait_for(timeout=60_000)
 
     session_id = stored(page)["sessionId"]
     page.get_by_role("button", name="Start over").click()

@@ -225,6 +225,8 @@ def prod_env(db_name: str, redis_prefix: str, action_url: str, db_port: int = PG
         "REDIS_PASSWORD": "", "REDIS_KEY_PREFIX": redis_prefix,
         "SQL_POOL_SIZE": "5", "SQL_MAX_OVERFLOW": "10",
         "PRIVACY_DEFAULT": "store",  # conversations kept without asking (bot/privacy/store.py)
+        # Test clients answer as fast as the server replies: no per-sender limit unless a test sets one.
+        "SENDER_MESSAGES_PER_SECOND": "1000", "SENDER_BURST": "1000",
     }
 
 

@@ -198,9 +198,10 @@ def test_a_model_swap_under_load_loses_no_turn(scale_out, tmp_path):
     done = threading.Event()
 
     def user(index: int) -> None:
-        chat = Chat(so.url, f"swap-{index}-{uuid.uuid4().hex[:6]}")
         while not done.is_set():
             try:
+                # a new person each time: a second "hello" in one conversation gets a short reply
+                chat = Chat(so.url, f"swap-{index}-{uuid.uuid4().hex[:6]}")
                 replies = chat.say("hello")
                 outcomes.append("ok" if "not a doctor" in texts(replies) else f"odd: {texts(replies)[:80]}")
             except (AssertionError, requests.RequestException) as error:
@@ -306,7 +307,10 @@ def test_a_replica_killed_mid_conversation_the_other_carries_on_and_it_comes_bac
     # Back: a new process, ready, and in nginx's upstream again (about 30 s on an idle 2-core
     # machine: the model load; generous here, the machine is shared).
     assert eventually(lambda: so.pid(f"rasa-{so.replica_ports[0]}") not in (None, killed), 60)
-    assert eventually(lambda: so.serving() == set(so.replica_ports), 600), "the replica did not come back"
+    # Its own readiness first: right after the kill the gate may not have marked it down yet, so
+    # "all replicas in the upstream" alone could be read before the new process has loaded.
+    assert eventually(lambda: requests_ok(f"{first}/webhooks/health/ready"), 600), "the replica did not come back"
+    assert eventually(lambda: so.serving() == set(so.replica_ports), 120), "the gate did not put it back"
     assert "not a doctor" in texts(say(first, f"back-{sender}", "hello"))
     assert so.popen.poll() is None, "scale_out.sh keeps serving"
 

@@ -41,14 +41,19 @@ class Checkpoint(NamedTuple):
         return self.busy == 0 and (self.log == -1 or self.log == self.checkpointed)
 
 
-def forget_requested(tracker: DialogueStateTracker) -> bool:
-    """True when the latest user turn ended up running the forget action."""
+def latest_turn_ran(tracker: DialogueStateTracker, action_name: str) -> bool:
+    """True when the latest user turn ran this action."""
     for event in reversed(tracker.events):
-        if isinstance(event, ActionExecuted) and event.action_name == FORGET_ACTION:
+        if isinstance(event, ActionExecuted) and event.action_name == action_name:
             return True
         if isinstance(event, UserUttered):
             return False
     return False
+
+
+def forget_requested(tracker: DialogueStateTracker) -> bool:
+    """True when the latest user turn ended up running the forget action."""
+    return latest_turn_ran(tracker, FORGET_ACTION)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -24,12 +24,12 @@ import time
 from collections import OrderedDict
 from typing import Any, Dict, Iterator, List, Optional, Set, Text, Tuple
 
-from rasa.shared.core.events import ActionExecuted, Event, UserUttered
+from rasa.shared.core.events import ActionExecuted, Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.privacy import CONSENT_SLOT, DECLINE_ACTION, is_kept
 from bot.settings import settings
-from bot.stores import ForgetfulSQLTrackerStore, forget_requested
+from bot.stores import ForgetfulSQLTrackerStore, forget_requested, latest_turn_ran
 
 logger = logging.getLogger(__name__)
 
@@ -38,16 +38,6 @@ SESSION_START_ACTION = "action_session_start"
 FALLBACK_TTL_SECONDS = 12 * 3600
 #: At most this many conversations held in one process's memory (the oldest go first).
 MAX_IN_MEMORY = 10_000
-
-
-def latest_turn_ran(tracker: DialogueStateTracker, action_name: str) -> bool:
-    """True when the latest user turn ran this action."""
-    for event in reversed(tracker.events):
-        if isinstance(event, ActionExecuted) and event.action_name == action_name:
-            return True
-        if isinstance(event, UserUttered):
-            return False
-    return False
 
 
 def current_session(events: List[Event]) -> List[Event]:

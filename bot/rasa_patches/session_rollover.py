@@ -42,6 +42,15 @@ def session_is_full(tracker: Any) -> bool:
     return turns_in_current_session(tracker) >= MAX_SESSION_TURNS
 
 
+def current_slot_events(tracker: Any) -> List[Any]:
+    """One SlotSet per slot that holds a value, its latest. (Rasa's own carry-over copies every
+    SlotSet of the session, so each continued session would start longer than the one before.)"""
+    from rasa.shared.core.events import SlotSet
+
+    return [SlotSet(name, slot.value) for name, slot in tracker.slots.items()
+            if slot.value != slot.initial_value]
+
+
 def install() -> None:
     from rasa.core.actions.action import ActionSessionStart
     from rasa.core.processor import MessageProcessor
@@ -64,8 +73,7 @@ def install() -> None:
         from rasa.shared.core.constants import ACTION_LISTEN_NAME
         from rasa.shared.core.events import ActionExecuted, SessionStarted
 
-        return [SessionStarted(metadata={CONTINUED: True}),
-                *self._slot_set_events_from_tracker(tracker),
+        return [SessionStarted(metadata={CONTINUED: True}), *current_slot_events(tracker),
                 ActionExecuted(ACTION_LISTEN_NAME)]
 
     _has_session_expired.__leg_triage_rollover__ = True  # type: ignore[attr-defined]

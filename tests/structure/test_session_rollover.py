@@ -57,6 +57,25 @@ def test_a_session_full_of_turns_starts_the_next_one_with_every_slot_carried_ove
     assert tracker.get_slot("evidence") == {"cramp": "present"}
 
 
+def test_each_continued_session_starts_as_short_as_the_first():
+    # Rasa's own carry-over copies every SlotSet of the session: each continued session would
+    # start longer than the one before, and turns would slow down again.
+    rasa_patches.install()
+    tracker = tracker_with(MAX_SESSION_TURNS)
+    starts = []
+    for round_ in range(4):
+        for i in range(3):
+            tracker.update(SlotSet("evidence", {"cramp": "present", "round": round_, "i": i}))
+        events = asyncio.run(ActionSessionStart().run(None, None, tracker, DOMAIN))
+        starts.append(len(events))
+        for event in events:
+            tracker.update(event)
+        for i in range(MAX_SESSION_TURNS):
+            tracker.update(UserUttered(f"more {i}"))
+    assert len(set(starts)) == 1 and starts[0] <= 4  # SessionStarted, one SlotSet, action_listen
+    assert tracker.get_slot("evidence") == {"cramp": "present", "round": 3, "i": 2}
+
+
 def test_a_session_that_ends_after_silence_still_starts_fresh():
     rasa_patches.install()
     tracker = tracker_with(3)

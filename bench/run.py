@@ -404,9 +404,9 @@ def table(r: Dict[str, Any]) -> str:
     row(f"CPU busy during the {users}-user run: other processes (cores of {r['meta']['cpus']})",
         get(ours, "load_n", "cores_other"), get(base, "load_n", "cores_other"), ".2f", show_ratio=False)
     if scaled:
-        row(f"Rasa CPU per turn, scaled, all workers (ms)", get(scaled, "load_n", "cpu_ms_per_turn_rasa"),
+        row("Rasa CPU per turn, scaled, all workers (ms)", get(scaled, "load_n", "cpu_ms_per_turn_rasa"),
             get(base, "load_n", "cpu_ms_per_turn_rasa"), ".1f")
-        row(f"PostgreSQL CPU per turn, scaled (ms)", get(scaled, "load_n", "cpu_ms_per_turn_postgres"), None, ".1f")
+        row("PostgreSQL CPU per turn, scaled (ms)", get(scaled, "load_n", "cpu_ms_per_turn_postgres"), None, ".1f")
     rss = get(ours, "memory_rasa", "peak_rss_mb")
     row("peak RSS, Rasa server (MB, VmHWM)", rss, get(base, "memory_rasa", "peak_rss_mb"), ".0f",
         f"< {TARGETS['rasa_rss_mb']} MB", None if rss is None else rss < TARGETS["rasa_rss_mb"])

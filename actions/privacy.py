@@ -9,6 +9,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot import replies
+from bot.interview.turn import MEDICINE_QUESTION, question_for
 from bot.knowledge import load_knowledge
 from bot.privacy import (CONSENT_SLOT, DECLINED, EPHEMERAL, GRANTED, NOTICE_SHOWN_SLOT, STORAGE_NOT_STORED,
                          STORAGE_STORED, WELCOMED_SLOT, is_kept, storage_state)
@@ -37,8 +39,19 @@ def mid_interview(tracker: Tracker) -> bool:
     return bool(tracker.get_slot("pending_question"))
 
 
-def then_carry_on(text: str, tracker: Tracker) -> str:
-    return f"{text}\n\n{say('privacy.carry_on')}" if mid_interview(tracker) else text
+def ask_pending_again(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Mid-interview, the open question again with its buttons, so the person can answer it right
+    there (not "answer my last question" and a scroll up)."""
+    pending = tracker.get_slot("pending_question")
+    kb = load_knowledge()
+    if pending == MEDICINE_QUESTION:
+        messages = replies.medicine_question(question_for(pending, kb).text)
+    elif isinstance(pending, str) and pending in kb.features:
+        messages = replies.resumed_question(question_for(pending, kb))
+    else:
+        return
+    for message in messages:
+        dispatcher.utter_message(**message)
 
 
 def notice_before_first_question(tracker: Tracker) -> Tuple[List[Dict[str, Any]], List[EventType]]:
@@ -91,11 +104,12 @@ class ActionPrivacyAccept(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         config = settings()
         if config.privacy_default == EPHEMERAL:
-            send(dispatcher, notice.with_privacy(then_carry_on(say("privacy.nothing_to_choose"), tracker),
-                                                 STORAGE_NOT_STORED, config))
+            send(dispatcher, notice.with_privacy(say("privacy.nothing_to_choose"), STORAGE_NOT_STORED, config))
+            ask_pending_again(dispatcher, tracker)
             return list(NOTICE_SHOWN)
         text = say("privacy.accepted", days=config.retention_days)
-        send(dispatcher, notice.with_privacy(then_carry_on(text, tracker), STORAGE_STORED, config))
+        send(dispatcher, notice.with_privacy(text, STORAGE_STORED, config))
+        ask_pending_again(dispatcher, tracker)
         return [SlotSet(CONSENT_SLOT, GRANTED)] + NOTICE_SHOWN
 
 
@@ -109,7 +123,8 @@ class ActionPrivacyDecline(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         config = settings()
         key = "declined_after_accepting" if kept(tracker) else "declined"
-        send(dispatcher, notice.with_privacy(then_carry_on(say(f"privacy.{key}"), tracker), STORAGE_NOT_STORED, config))
+        send(dispatcher, notice.with_privacy(say(f"privacy.{key}"), STORAGE_NOT_STORED, config))
+        ask_pending_again(dispatcher, tracker)
         return [SlotSet(CONSENT_SLOT, DECLINED)] + NOTICE_SHOWN
 
 
@@ -134,7 +149,8 @@ class ActionCancelDelete(Action):
         return "action_cancel_delete"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        dispatcher.utter_message(text=then_carry_on(say("privacy.delete_cancelled"), tracker))
+        dispatcher.utter_message(text=say("privacy.delete_cancelled"))
+        ask_pending_again(dispatcher, tracker)
         return []
 
 

@@ -11,6 +11,9 @@ from actions.privacy import (ActionAskDeleteMyData, ActionExportMyData, ActionGr
                              ActionPrivacyDecline, ActionPrivacyInfo)
 from actions.session import ActionDeleteMyData
 from actions.triage import ActionTriageTurn
+from bot.knowledge import load_knowledge
+
+KB = load_knowledge()
 
 RLS_EVIDENCE = {"urge_to_move": "present", "worse_at_night": "present", "numbness": "absent"}
 ASSESSMENT = {"assessment": {"triage": "routine", "causes": [{"id": "restless_legs_syndrome", "likelihood": 0.8}],
@@ -115,7 +118,9 @@ async def test_accepting_and_declining_answer_with_the_new_storage_and_keep_the_
     pending = {"pending_question": "worse_at_night", "evidence": RLS_EVIDENCE}
     messages, slots = await run(ActionPrivacyAccept(), make_tracker("/privacy_accept", "privacy_accept", pending))
     assert slots["storage_consent"] == "granted" and messages[0]["custom"]["privacy"]["storage"] == "stored"
-    assert "last question" in messages[0]["text"]
+    question = KB.features["worse_at_night"].question
+    assert question in messages[-1]["text"] and [b["payload"] for b in messages[-1]["buttons"]][:2] == [
+        "/affirm", "/deny"]  # the open question again, answerable right there
     assert "evidence" not in slots and "pending_question" not in slots  # the interview is untouched
     messages, slots = await run(ActionPrivacyDecline(), make_tracker("/privacy_decline", "privacy_decline",
                                                                       {**pending, "storage_consent": "granted"}))
